@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * nvidia-vgpu-compat: compatibility layer between NVIDIA's vGPU-KVM kernel
+ * modules and Linux kernel API changes.
+ *
+ * This header is force-included (per object, see nvc-compat.Kbuild) into the
+ * objects of the NVIDIA modules; NVIDIA's conftest never sees it.  It only
+ * defines names prefixed nvc_ / NVC_, so it cannot clash with the kernel or
+ * with the driver.  Kernel version knowledge lives here and in probes/ only:
+ * each gate tests a compile probe result from nvc-probes.h, generated for the
+ * target kernel by nvc-probe.sh.
+ *
+ * The per-area headers are named after the kernel header they compensate for.
+ */
+#ifndef NVC_COMPAT_H
+#define NVC_COMPAT_H
+
+#include "nvc-probes.h"
+
+#include "nvc-iommu.h"		/* linux/iommu.h, linux/device/bus.h */
+#include "nvc-eventfd.h"	/* linux/eventfd.h */
+#include "nvc-module.h"		/* linux/module.h, linux/export.h */
+#include "nvc-vfio.h"		/* linux/vfio.h */
+#include "nvc-fs.h"		/* linux/fs.h */
+
+#endif /* NVC_COMPAT_H */
