@@ -16,6 +16,9 @@
 # Environment: NVC_CACHE (default /var/cache/nvidia-vgpu-compat),
 # NVC_APT_MIRROR (default http://deb.debian.org/debian),
 # NVC_APT_MAX_AGE_MIN (list age in minutes that triggers an update, default 720).
+#
+# Also the step timing helpers of tests/setup/*.sh (nvc_setup_init,
+# nvc_step_start, nvc_step_done, nvc_setup_finish), see the end of this file.
 
 : "${NVC_CACHE:=/var/cache/nvidia-vgpu-compat}"
 : "${NVC_APT_MIRROR:=http://deb.debian.org/debian}"
@@ -78,7 +81,7 @@ nvc_apt_update() {
 	# Serialise concurrent runs: apt-get update fails instead of waiting for
 	# the lock of the lists directory.
 	(
-		flock 9
+		flock 8
 		if [ "${1:-}" != force ] && nvc_apt_lists_fresh; then
 			exit 0
 		fi
@@ -93,7 +96,7 @@ nvc_apt_update() {
 			exit 1
 		fi
 		touch "$NVC_APT_DIR/updated"
-	) 9>"$NVC_APT_DIR/.lock"
+	) 8>"$NVC_APT_DIR/.lock"
 }
 
 nvc_apt() {
@@ -179,11 +182,18 @@ nvc_setup_init() {
 	NVC_TAG=$1
 	NVC_SCRIPT_T0=$(nvc_now)
 	NVC_STEP=
+	NVC_CLEANUP=
 	trap nvc_setup_trap EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
 }
 
 nvc_setup_trap() {
 	_nvc_rc=$?
+	trap - EXIT
+	if [ -n "${NVC_CLEANUP:-}" ]; then
+		"$NVC_CLEANUP" || true
+	fi
 	if [ -n "${NVC_STEP:-}" ]; then
 		printf '[%s] %s: FAILED (exit %s) after %s s\n' "$NVC_TAG" "$NVC_STEP" \
 			"$_nvc_rc" "$(nvc_since "$NVC_STEP_T0")" >&2

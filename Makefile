@@ -1,0 +1,56 @@
+# SPDX-License-Identifier: MIT
+#
+# nvidia-vgpu-compat
+#
+# In the git checkout:
+#   sudo make install DRIVER=NVIDIA-Linux-x86_64-<ver>-vgpu-kvm.run [KERNELS="..."]
+#   sudo make uninstall DRIVER_VERSION=<ver> [KERNELS="..."]
+#   make check            all tests (sets up kernels and tools itself)
+#
+# In a DKMS source tree made by "vgpu-compat import" (DKMS runs this):
+#   make KVER=<release> KDIR=<kernel build dir> modules
+
+SHELL := /bin/sh
+KVER ?= $(shell uname -r)
+KDIR ?= /lib/modules/$(KVER)/build
+KSRC ?= $(shell sh scripts/kernel-source-dir '$(KDIR)' 2>/dev/null)
+NVC_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+PREFIX ?= /usr/src
+KERNELS ?= $(KVER)
+MODULES := nvidia nvidia-vgpu-vfio
+VGPU_COMPAT := ./scripts/vgpu-compat
+
+.PHONY: all modules clean install uninstall check matrix help
+
+all: modules
+
+modules:
+	@if [ ! -f kernel/Kbuild ]; then \
+		echo "nvidia-vgpu-compat: this is the package source, not a DKMS tree." >&2; \
+		echo "Install a driver with: sudo make install DRIVER=NVIDIA-Linux-x86_64-<ver>-vgpu-kvm.run" >&2; \
+		exit 2; fi
+	@if [ ! -f '$(KDIR)/Makefile' ]; then \
+		echo "nvidia-vgpu-compat: no kernel build tree at $(KDIR); install the headers for $(KVER) (apt install linux-headers-$(KVER) or proxmox-headers-...)" >&2; \
+		exit 7; fi
+	$(VGPU_COMPAT) apply kernel
+	$(MAKE) -C kernel -j$(NVC_JOBS) SYSSRC='$(KSRC)' SYSOUT='$(KDIR)' \
+		NV_KERNEL_MODULES="$(MODULES)" modules
+
+clean:
+	@if [ -f kernel/Makefile ]; then \
+		$(MAKE) -C kernel SYSSRC='$(KSRC)' SYSOUT='$(KDIR)' clean; fi
+
+install:
+	@if [ -z '$(DRIVER)' ]; then \
+		echo "usage: sudo make install DRIVER=NVIDIA-Linux-x86_64-<ver>-vgpu-kvm.run [KERNELS=\"<release> ...\"]" >&2; \
+		exit 2; fi
+	sh scripts/dkms-install '$(DRIVER)' '$(PREFIX)' $(KERNELS)
+
+uninstall:
+	sh scripts/dkms-uninstall '$(DRIVER_VERSION)' '$(PREFIX)'
+
+check:
+	sh tests/run.sh
+
+help:
+	@sed -n '3,12p' Makefile

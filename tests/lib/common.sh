@@ -1,0 +1,83 @@
+# SPDX-License-Identifier: MIT
+# Sourced by every tests/t*.sh.  One behaviour per check; each check prints
+# "ok - ..." or "not ok - ..." and is counted in $NVC_RESULTS, which
+# tests/run.sh sums into "N passed, M failed".
+
+NVC_CACHE=${NVC_CACHE:-/var/cache/nvidia-vgpu-compat}
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+VC=$TOP/scripts/vgpu-compat
+FIXTURES=$TOP/tests/fixtures/drivers
+NVC_RESULTS=${NVC_RESULTS:-/dev/null}
+NVC_OUT=${NVC_OUT:-$TOP/tests/out}
+mkdir -p "$NVC_OUT"
+export NVC_CACHE
+
+_t_name=$(basename "$0" .sh)
+
+pass() { printf 'ok - %s: %s\n' "$_t_name" "$*"; echo "pass $_t_name: $*" >>"$NVC_RESULTS"; }
+fail() { printf 'not ok - %s: %s\n' "$_t_name" "$*"; echo "fail $_t_name: $*" >>"$NVC_RESULTS"; }
+skip() { printf 'ok - %s: %s # SKIP\n' "$_t_name" "$*"; echo "skip $_t_name: $*" >>"$NVC_RESULTS"; }
+
+# check DESC CMD...: passes when CMD succeeds.
+check() {
+	_d=$1; shift
+	if "$@" >"$NVC_OUT/last.log" 2>&1; then pass "$_d"; else
+		fail "$_d"; sed 's/^/    | /' "$NVC_OUT/last.log" | tail -n 15; fi
+}
+# check_fails DESC CODE PATTERN CMD...: passes when CMD exits with CODE and its
+# stderr+stdout matches the extended regex PATTERN.
+check_fails() {
+	_d=$1 _code=$2 _pat=$3; shift 3
+	"$@" >"$NVC_OUT/last.log" 2>&1 && _rc=0 || _rc=$?
+	if [ "$_rc" = "$_code" ] && grep -Eq -- "$_pat" "$NVC_OUT/last.log"; then
+		pass "$_d"
+	else
+		fail "$_d (exit $_rc, wanted $_code matching /$_pat/)"
+		sed 's/^/    | /' "$NVC_OUT/last.log" | tail -n 15
+	fi
+}
+
+# Kernel trees prepared by tests/setup/kernels.sh.
+kernel_ids() { echo "${NVC_KERNELS:-6.1 6.12 7.3}"; }
+kernel_build() { echo "$NVC_CACHE/kernels/$1/build"; }
+kernel_release() { cat "$NVC_CACHE/kernels/$1/release"; }
+kernel_ready() { [ -f "$NVC_CACHE/kernels/$1/ready" ]; }
+
+# tree_sum DIR: a checksum of every file's path, mode and content.
+tree_sum() {
+	(cd "$1" && find . -type f -o -type l -o -type d | LC_ALL=C sort |
+	 while IFS= read -r f; do
+		if [ -f "$f" ] && [ ! -L "$f" ]; then
+			printf '%s %s %s\n' "$f" "$(stat -c %a "$f")" "$(md5sum <"$f" | cut -d' ' -f1)"
+		else
+			printf '%s %s\n' "$f" "$(stat -c %a "$f")"
+		fi
+	 done) | md5sum | cut -d' ' -f1
+}
+
+# fixture_copy NAME DEST: a private copy of a fixture driver top dir.
+fixture_copy() {
+	rm -rf "$2"; mkdir -p "$(dirname "$2")"
+	cp -a "$FIXTURES/$1" "$2"
+}
+
+# Real NVIDIA sources unpacked by tests/setup/nvidia-sources.sh.
+nvidia_src() { echo "$NVC_CACHE/nvidia/$1"; }
+
+# Table rows for the final report: driver kernel result detail seconds.
+table_row() { printf '%s\t%s\t%s\t%s\t%s\n' "$@" >>"$NVC_OUT/table.tsv"; }
+
+# build_driver KDIR KERNEL_ID LOG [MODULES]: build with the driver's own
+# kernel/Makefile against a prepared kernel tree; exit status of make.
+build_driver() {
+	_kd=$1 _kb=$(kernel_build "$2") _log=$3 _mods=${4:-nvidia nvidia-vgpu-vfio}
+	_ks=$(sh "$TOP/scripts/kernel-source-dir" "$_kb")
+	make -C "$_kd" -j"$(nproc)" SYSSRC="$_ks" SYSOUT="$_kb" \
+		NV_KERNEL_MODULES="$_mods" modules >"$_log" 2>&1
+}
+
+# modpost_findings LOG: modpost's complaints (GPL-only use, namespaces,
+# undefined symbols), one per line; empty when clean.
+modpost_findings() {
+	grep -E 'modpost: .*(GPL-incompatible|GPL-only|namespace|undefined|ERROR)|WARNING: modpost' "$1" || true
+}

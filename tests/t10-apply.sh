@@ -1,0 +1,125 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# vgpu-compat apply / status on fixture trees and on Debian's real NVIDIA
+# sources: which breaks each tree needs, all-or-nothing, idempotence, and
+# the bad-input cases (conflict, half patched, read-only, spaces).
+set -eu
+. "$(dirname "$0")/lib/common.sh"
+W=$NVC_OUT/t10
+rm -rf "$W"; mkdir -p "$W"
+
+state_of() { # state_of KDIR TOPIC
+	"$VC" status "$1" | awk -v t="$2" '$1 == t { print $2 }'
+}
+expect_states() { # expect_states LABEL KDIR "topic=state ..."
+	_l=$1 _k=$2
+	for _ts in $3; do
+		_want=${_ts#*=} _got=$(state_of "$_k" "${_ts%%=*}")
+		if [ "$_got" = "$_want" ]; then pass "$_l: ${_ts%%=*} is $_want"
+		else fail "$_l: ${_ts%%=*} is '$_got', want $_want"; fi
+	done
+}
+no_leftovers() {
+	[ -z "$(find "$1" -name '*.orig' -o -name '*.rej' -o -name '*.nvc-new' | head -n 1)" ]
+}
+
+# --- fixtures: NVIDIA's pristine vGPU code, without any fix -----------------
+F550=$W/550/NVIDIA-Linux-x86_64-550.54.16-vgpu-kvm
+F535=$W/535/NVIDIA-Linux-x86_64-535.161.05-vgpu-kvm
+fixture_copy NVIDIA-Linux-x86_64-550.54.16-vgpu-kvm "$F550"
+fixture_copy NVIDIA-Linux-x86_64-535.161.05-vgpu-kvm "$F535"
+
+expect_states "550.54.16 fixture" "$F550/kernel" \
+	"0001-iommu-bus-ops=needed 0002-eventfd-signal=needed 0003-iommufd-namespace=needed 0004-vfio-detach-ioas=fixed-natively 0005-vgpu-symbols-gpl=needed 0006-no-llseek=needed"
+expect_states "535.161.05 fixture" "$F535/kernel" \
+	"0001-iommu-bus-ops=needed 0002-eventfd-signal=needed 0003-iommufd-namespace=needed 0004-vfio-detach-ioas=needed 0005-vgpu-symbols-gpl=needed 0006-no-llseek=needed"
+
+for d in "$F550" "$F535"; do
+	v=$(basename "$d")
+	before=$(tree_sum "$d")
+	check "$v: --dry-run changes nothing" "$VC" apply "$d/kernel" --dry-run
+	[ "$(tree_sum "$d")" = "$before" ] && pass "$v: tree unchanged by --dry-run" || fail "$v: --dry-run changed the tree"
+	check "$v: apply" "$VC" apply "$d/kernel"
+	no_leftovers "$d" && pass "$v: no .orig/.rej left" || fail "$v: .orig/.rej left"
+	grep -q 'nvc_dev_iommu_present(&pci_dev->dev)' "$d/kernel/nvidia/nv-pci.c" &&
+		pass "$v: nv-pci.c calls the IOMMU wrapper" || fail "$v: nv-pci.c not patched"
+	[ "$(grep -c 'nvc_eventfd_signal(trigger);' "$d/kernel/nvidia-vgpu-vfio/nvidia-vgpu-vfio.c")" = 2 ] &&
+		pass "$v: both eventfd_signal sites use the wrapper" || fail "$v: eventfd sites"
+	grep -q '^NVC_EXPORT_SYMBOL_FOR_SYMBOL_GET(nvidia_vgpu_vfio_get_ops);' "$d/kernel/nvidia/nv-vgpu-vfio-interface.c" &&
+	grep -q '^NVC_EXPORT_SYMBOL_FOR_SYMBOL_GET(nvidia_vgpu_vfio_set_ops);' "$d/kernel/nvidia/nv-vgpu-vfio-interface.c" &&
+		pass "$v: vGPU interface symbols exported for symbol_get()" || fail "$v: exports"
+	grep -q 'MODULE_LICENSE("NVIDIA")' "$d/kernel/nvidia/nv.c" && ! grep -rq 'MODULE_LICENSE("GPL' "$d/kernel/nvidia" &&
+		pass "$v: nvidia.ko keeps its NVIDIA licence" || fail "$v: MODULE_LICENSE of nvidia.ko changed"
+	after=$(tree_sum "$d")
+	"$VC" apply "$d/kernel" >"$W/again.log" 2>&1 && grep -q 'nothing to do' "$W/again.log" &&
+		pass "$v: second apply says nothing to do" || fail "$v: second apply"
+	[ "$(tree_sum "$d")" = "$after" ] && pass "$v: second apply changes nothing" || fail "$v: second apply changed the tree"
+done
+# GRID 16 (535.161.05) lacks .detach_ioas: mdev ops get the emulated detach,
+# vfio-pci-core ops the physical one.
+grep -q '^ *NVC_VFIO_EMULATED_DETACH_IOAS$' "$F535/kernel/nvidia-vgpu-vfio/vgpu-vfio-mdev.c" &&
+	! grep -q PHYSICAL_DETACH "$F535/kernel/nvidia-vgpu-vfio/vgpu-vfio-mdev.c" &&
+	pass "535.161.05: mdev ops get the emulated detach_ioas" || fail "535.161.05: mdev detach_ioas"
+grep -q '^ *NVC_VFIO_PHYSICAL_DETACH_IOAS$' "$F535/kernel/nvidia-vgpu-vfio/vgpu-vfio-pci-core.c" &&
+	! grep -q EMULATED_DETACH "$F535/kernel/nvidia-vgpu-vfio/vgpu-vfio-pci-core.c" &&
+	pass "535.161.05: vfio-pci-core ops get the physical detach_ioas" || fail "535.161.05: pci-core detach_ioas"
+expect_states "535.161.05 after apply" "$F535/kernel" \
+	"0000-compat-layer=applied 0001-iommu-bus-ops=applied 0004-vfio-detach-ioas=applied"
+
+# --- Debian's real NVIDIA sources -----------------------------------------
+R550=$W/real-550.54.15
+R535=$W/real-535.216.03
+cp -a "$(nvidia_src 550.54.15)" "$R550"
+cp -a "$(nvidia_src 535.216.03)" "$R535"
+expect_states "real 550.54.15" "$R550" \
+	"0001-iommu-bus-ops=needed 0002-eventfd-signal=not-applicable 0005-vgpu-symbols-gpl=not-applicable"
+# 535.216.03 carries NVIDIA's own fix (NV_BUS_TYPE_HAS_IOMMU_OPS).
+expect_states "real 535.216.03" "$R535" "0001-iommu-bus-ops=fixed-natively"
+orig_line=$(grep -n 'if (pci_dev->dev.bus->iommu_ops == NULL) $' "$R550/nvidia/nv-pci.c" | cut -d: -f1)
+check "real 550.54.15: apply" "$VC" apply "$R550"
+new_line=$(grep -n 'if (!nvc_dev_iommu_present(&pci_dev->dev))$' "$R550/nvidia/nv-pci.c" | cut -d: -f1)
+[ -n "$orig_line" ] && [ "$orig_line" = "$new_line" ] &&
+	pass "real 550.54.15: nv-pci.c patched exactly at the iommu_ops line ($orig_line)" ||
+	fail "real 550.54.15: nv-pci.c site (was $orig_line, now $new_line)"
+[ "$(diff "$(nvidia_src 550.54.15)/nvidia/nv-pci.c" "$R550/nvidia/nv-pci.c" | grep -c '^[<>]')" = 2 ] &&
+	pass "real 550.54.15: nv-pci.c changes by one line" || fail "real 550.54.15: nv-pci.c changed more than one line"
+before=$(tree_sum "$R535")
+"$VC" apply "$R535" >"$W/r535.log" 2>&1 && grep -q 'nothing to do' "$W/r535.log" &&
+	[ "$(tree_sum "$R535")" = "$before" ] &&
+	pass "real 535.216.03: fixed natively, apply leaves it alone" || fail "real 535.216.03: apply touched a natively fixed tree"
+
+# --- bad input ---------------------------------------------------------------
+C=$W/conflict/kernel
+fixture_copy NVIDIA-Linux-x86_64-550.54.16-vgpu-kvm "$W/conflict"
+# Someone else's 6.8 fix at the IOMMU site (the fwspec variant).
+sed -i 's|^        if (pci_dev->dev.bus->iommu_ops == NULL) $|        if (dev_iommu_fwspec_get(\&pci_dev->dev) == NULL)|' "$C/nvidia/nv-pci.c"
+before=$(tree_sum "$C")
+check_fails "a hunk that cannot apply: exit 5, names the patch" 5 'patch 0001-iommu-bus-ops does not apply' "$VC" apply "$C"
+[ "$(tree_sum "$C")" = "$before" ] && pass "conflict: tree byte-identical" || fail "conflict: tree changed"
+
+H=$W/half/kernel
+fixture_copy NVIDIA-Linux-x86_64-550.54.16-vgpu-kvm "$W/half"
+# Only the first of the two eventfd_signal sites converted by hand.
+awk '!done && /eventfd_signal\(trigger, 1\);/ { sub(/eventfd_signal\(trigger, 1\);/, "eventfd_signal(trigger);"); done=1 } { print }' \
+	"$H/nvidia-vgpu-vfio/nvidia-vgpu-vfio.c" >"$W/half.c" && cat "$W/half.c" >"$H/nvidia-vgpu-vfio/nvidia-vgpu-vfio.c"
+before=$(tree_sum "$H")
+check_fails "half patched tree: exit 5" 5 'patch 0002-eventfd-signal does not apply' "$VC" apply "$H"
+[ "$(tree_sum "$H")" = "$before" ] && pass "half patched: tree byte-identical" || fail "half patched: tree changed"
+
+RO=$W/ro
+fixture_copy NVIDIA-Linux-x86_64-550.54.16-vgpu-kvm "$RO"
+chmod -R a-w "$RO"; chmod a+rx "$W"
+before=$(tree_sum "$RO")
+check_fails "read-only tree (non-root): exit 6" 6 'not writable' \
+	setpriv --reuid=nobody --regid=nogroup --clear-groups env TMPDIR=/tmp "$VC" apply "$RO/kernel"
+[ "$(tree_sum "$RO")" = "$before" ] && pass "read-only: tree byte-identical" || fail "read-only: tree changed"
+chmod -R u+w "$RO"
+
+SP="$W/dir with spaces/NVIDIA driver"
+fixture_copy NVIDIA-Linux-x86_64-535.161.05-vgpu-kvm "$SP"
+check "path with spaces: apply" "$VC" apply "$SP/kernel"
+expect_states "path with spaces" "$SP/kernel" "0001-iommu-bus-ops=applied 0002-eventfd-signal=applied"
+
+check_fails "not a driver tree: exit 3" 3 'is not an NVIDIA driver kernel/ tree' "$VC" apply "$W"
+check_fails "missing tree: exit 3" 3 'does not exist' "$VC" apply "$W/nonexistent"
+check_fails "unknown command: exit 2" 2 'usage' "$VC" frobnicate

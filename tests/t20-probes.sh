@@ -1,0 +1,63 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Compile probes against real kernel trees: each gate must flip at the
+# release that made the upstream change (Debian kernels carry no backport of
+# these), and the runner must reuse its result only for the same kernel.
+set -eu
+. "$(dirname "$0")/lib/common.sh"
+W=$NVC_OUT/t20
+rm -rf "$W"; mkdir -p "$W"
+
+# version_ge A B: is kernel release A >= B (major.minor)?
+version_ge() {
+	[ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n 1)" = "$2" ]
+}
+# probe NAME present-before RELEASE: the API exists before RELEASE, not from it.
+# probe NAME present-from RELEASE: the API exists from RELEASE on.
+expectations='
+NVC_BUS_TYPE_HAS_IOMMU_OPS before 6.8
+NVC_EVENTFD_SIGNAL_HAS_COUNTER_ARG before 6.8
+NVC_MODULE_IMPORT_NS_TAKES_IDENTIFIER before 6.13
+NVC_NO_LLSEEK_PRESENT before 6.12
+NVC_VFIO_DEVICE_OPS_HAS_DETACH_IOAS from 6.6
+NVC_DEV_IOMMU_HAS_IOMMU_DEV from 5.8
+'
+for id in $(kernel_ids); do
+	kernel_ready "$id" || { fail "kernel tree $id is not prepared"; continue; }
+	rel=$(kernel_release "$id")
+	t0=$(date +%s%N)
+	if ! "$VC" probe --kernel "$(kernel_build "$id")" >"$W/$id.txt" 2>"$W/$id.err"; then
+		fail "probes run against $id"; cat "$W/$id.err"; continue
+	fi
+	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+	pass "probes run against $id ($ms ms)"
+	echo "$expectations" | while read -r name when at; do
+		[ -n "$name" ] || continue
+		if version_ge "$rel" "$at"; then newer=1; else newer=0; fi
+		case $when in
+		before) [ $newer = 1 ] && want=no || want=yes ;;
+		from) [ $newer = 1 ] && want=yes || want=no ;;
+		esac
+		got=$(awk -v n="$name" '$2 == n { print $1 }' "$W/$id.txt")
+		[ "$got" = "$want" ] && pass "$id: $name = $want" || fail "$id: $name = '$got', want $want"
+	done
+done
+
+# The runner's cache: same kernel and probes -> the header is reused as is;
+# another kernel release -> probes run again.
+P=$W/cache
+mkdir -p "$P/probes"
+printf '/* NVC_PROBE: NVC_PROBE_BASELINE */\nint a(void);\nint a(void) { return 0; }\n' >"$P/probes/baseline.c"
+printf '/* NVC_PROBE: NVC_T_YES */\nint b(void);\nint b(void) { return 0; }\n' >"$P/probes/yes.c"
+printf '/* NVC_PROBE: NVC_T_NO */\nint c(void) { return undeclared_thing; }\n' >"$P/probes/no.c"
+sh "$TOP/compat/nvc-probe.sh" gcc "-O0" "$P/probes" "$P/h" 1.0-test
+grep -qx '#define NVC_T_YES 1' "$P/h" && grep -qx '/\* #undef NVC_T_NO \*/' "$P/h" &&
+	pass "probe runner: compiles -> define, fails -> undef" || fail "probe runner results"
+touch -d '2000-01-01' "$P/h"
+sh "$TOP/compat/nvc-probe.sh" gcc "-O0" "$P/probes" "$P/h" 1.0-test
+[ "$(stat -c %Y "$P/h")" = "$(date -d 2000-01-01 +%s)" ] && pass "probe runner: same kernel reuses the header" || fail "probe runner reran for the same kernel"
+sh "$TOP/compat/nvc-probe.sh" gcc "-O0" "$P/probes" "$P/h" 2.0-test
+grep -q 'NVC_PROBED_KERNEL_RELEASE "2.0-test"' "$P/h" && pass "probe runner: another kernel release reruns" || fail "probe runner kept a stale header"
+printf '/* NVC_PROBE: NVC_PROBE_BASELINE */\nint a(void) { return nope; }\n' >"$P/probes/baseline.c"
+check_fails "probe runner: broken flags (baseline fails) is an error, not 'no'" 1 'baseline probe does not compile' \
+	sh "$TOP/compat/nvc-probe.sh" gcc "-O0" "$P/probes" "$P/h2" 3.0-test

@@ -1,0 +1,116 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Real builds: each fixture driver unpatched and patched against every
+# prepared kernel, and Debian's real NVIDIA sources patched against 6.1.
+# Unpatched fixtures must build on 6.1 and fail on 6.12 / 7.x with the
+# errors users see; patched ones must build everywhere, modpost clean, with
+# the right vermagic and namespace import.
+set -eu
+. "$(dirname "$0")/lib/common.sh"
+W=$NVC_OUT/t30
+rm -rf "$W"; mkdir -p "$W"
+
+kernels=$(kernel_ids)
+for id in $kernels; do
+	kernel_ready "$id" || { fail "kernel tree $id is not prepared"; continue; }
+done
+
+# expect_errors LOG ID: the 6.8 breaks must be what fails, as the seed shows.
+expect_errors() {
+	_log=$1 _label=$2
+	grep -q "nv-pci.c.*error: 'const struct bus_type' has no member named 'iommu_ops'" "$_log" &&
+		pass "$_label: fails on bus_type::iommu_ops (nv-pci.c)" ||
+		fail "$_label: no iommu_ops error"
+	grep -Eq "nvidia-vgpu-vfio.c.*error: too many arguments to function .eventfd_signal" "$_log" &&
+		pass "$_label: fails on eventfd_signal() arity (nvidia-vgpu-vfio.c)" ||
+		fail "$_label: no eventfd_signal error"
+}
+
+for drv in NVIDIA-Linux-x86_64-550.54.16-vgpu-kvm NVIDIA-Linux-x86_64-535.161.05-vgpu-kvm; do
+	ver=${drv#NVIDIA-Linux-x86_64-}; ver=${ver%-vgpu-kvm}
+	for id in $kernels; do
+		kernel_ready "$id" || continue
+		rel=$(kernel_release "$id")
+		# Unpatched.
+		d=$W/$ver-$id-orig
+		fixture_copy "$drv" "$d"
+		t0=$(date +%s)
+		if build_driver "$d/kernel" "$id" "$d.log"; then ok=1; else ok=0; fi
+		secs=$(( $(date +%s) - t0 ))
+		if [ "$id" = 6.1 ]; then
+			[ $ok = 1 ] && pass "$ver fixture, unpatched, builds on $id" ||
+				{ fail "$ver fixture, unpatched, does not build on $id"; tail -n 20 "$d.log"; }
+			table_row "$ver (fixture, unpatched)" "$rel" "$([ $ok = 1 ] && echo built || echo failed)" "-" "$secs"
+		else
+			[ $ok = 0 ] && pass "$ver fixture, unpatched, fails on $id" || fail "$ver fixture, unpatched, builds on $id"
+			expect_errors "$d.log" "$ver fixture on $id"
+			table_row "$ver (fixture, unpatched)" "$rel" "$([ $ok = 1 ] && echo built || echo failed)" \
+				"$(grep -c ' error: ' "$d.log" || true) errors" "$secs"
+		fi
+		rm -rf "$d"
+
+		# Patched.
+		d=$W/$ver-$id
+		fixture_copy "$drv" "$d"
+		"$VC" apply "$d/kernel" >/dev/null
+		t0=$(date +%s)
+		if build_driver "$d/kernel" "$id" "$d.log"; then ok=1; else ok=0; fi
+		secs=$(( $(date +%s) - t0 ))
+		findings=$(modpost_findings "$d.log")
+		if [ $ok = 1 ] && [ -z "$findings" ]; then
+			pass "$ver fixture, patched, builds on $id, modpost clean"
+		else
+			fail "$ver fixture, patched, on $id"; grep -E 'error|modpost' "$d.log" | head -n 20
+		fi
+		detail=ok
+		for m in nvidia nvidia-vgpu-vfio; do
+			ko=$d/kernel/$m.ko
+			if [ ! -f "$ko" ]; then detail="no $m.ko"; continue; fi
+			vm=$(modinfo -F vermagic "$ko" | cut -d' ' -f1)
+			[ "$vm" = "$rel" ] && pass "$ver/$m.ko on $id: vermagic $vm" ||
+				{ fail "$ver/$m.ko on $id: vermagic '$vm', want $rel"; detail="vermagic $vm"; }
+		done
+		ko=$d/kernel/nvidia-vgpu-vfio.ko
+		if [ -f "$ko" ]; then
+			ns=$(modinfo -F import_ns "$ko" | sort -u | tr '\n' ' ')
+			[ "$ns" = "IOMMUFD " ] && pass "$ver on $id: nvidia-vgpu-vfio imports namespace IOMMUFD" ||
+				fail "$ver on $id: import_ns is '$ns', want 'IOMMUFD'"
+			[ "$(modinfo -F license "$d/kernel/nvidia.ko")" = NVIDIA ] &&
+				pass "$ver on $id: nvidia.ko licence is still NVIDIA" || fail "$ver on $id: nvidia.ko licence changed"
+		fi
+		# symbol_get() needs GPL-only exports (6.6+): check the export table.
+		if [ -f "$d/kernel/Module.symvers" ]; then
+			for s in nvidia_vgpu_vfio_get_ops nvidia_vgpu_vfio_set_ops; do
+				awk -v s="$s" '$2 == s { print $4 }' "$d/kernel/Module.symvers" | grep -qx EXPORT_SYMBOL_GPL &&
+					pass "$ver on $id: $s is EXPORT_SYMBOL_GPL" || fail "$ver on $id: $s not GPL-exported"
+			done
+		fi
+		table_row "$ver (fixture, patched)" "$rel" "$([ $ok = 1 ] && [ -z "$findings" ] && echo built || echo failed)" \
+			"${findings:-modpost clean}" "$secs"
+		rm -rf "$d"
+	done
+done
+
+# Debian's real NVIDIA sources: patched, nvidia.ko must still build and link
+# (with nv-kernel.o_binary) on 6.1.
+for v in 550.54.15 535.216.03; do
+	id=6.1
+	kernel_ready "$id" || continue
+	src=$(nvidia_src "$v")
+	[ -d "$src" ] || { fail "real $v sources missing"; continue; }
+	d=$W/real-$v
+	cp -a "$src" "$d"
+	"$VC" apply "$d" >/dev/null
+	t0=$(date +%s)
+	if build_driver "$d" "$id" "$d.log" nvidia; then ok=1; else ok=0; fi
+	secs=$(( $(date +%s) - t0 ))
+	findings=$(modpost_findings "$d.log")
+	if [ $ok = 1 ] && [ -f "$d/nvidia.ko" ] && [ -z "$findings" ]; then
+		pass "real $v (Debian), patched, nvidia.ko builds and links on $id"
+	else
+		fail "real $v (Debian), patched, on $id"; grep -E 'error|modpost' "$d.log" | head -n 20
+	fi
+	table_row "$v (Debian, patched)" "$(kernel_release "$id")" \
+		"$([ $ok = 1 ] && [ -z "$findings" ] && echo built || echo failed)" "${findings:-modpost clean}" "$secs"
+	rm -rf "$d"
+done

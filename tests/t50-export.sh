@@ -1,0 +1,68 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# vgpu-compat export: the series for distribution maintainers.  For each
+# fixture driver, the quilt series applies with quilt push -a, the mbox with
+# git am, the single patch with patch -p1 from the driver's top directory
+# (what .run --apply-patch does); each result equals what apply produces.
+set -eu
+. "$(dirname "$0")/lib/common.sh"
+W=$NVC_OUT/t50
+rm -rf "$W"; mkdir -p "$W"
+export QUILT_PC=.pc
+
+same_tree() { # same_tree A B: same files and contents, VCS/quilt state ignored
+	diff -r -x .pc -x .git -x patches "$1" "$2" >"$W/diff.log" 2>&1
+}
+
+for V in 550.54.16 535.161.05; do
+	D=NVIDIA-Linux-x86_64-$V-vgpu-kvm
+	ref=$W/$V-ref/$D
+	fixture_copy "$D" "$ref"
+	"$VC" apply "$ref/kernel" >/dev/null
+
+	for fmt in quilt mbox run-patch; do
+		check "$V: export --format $fmt" "$VC" export --driver "$FIXTURES/$D" --format "$fmt" --out "$W/$V-$fmt"
+	done
+
+	# DEP-3 headers on every patch of the quilt series.
+	n=0
+	for p in "$W/$V-quilt/patches/"*.patch; do
+		n=$((n + 1))
+		b=$(basename "$p")
+		ok=1
+		for h in Subject Origin Forwarded Last-Update; do
+			grep -q "^$h: ." "$p" || { ok=0; fail "$V $b: no DEP-3 $h"; }
+		done
+		case $b in 0000-*) ;; *)
+			grep -Eq '^Origin: other, https://git.kernel.org/linus/[0-9a-f]{12}$' "$p" || { ok=0; fail "$V $b: Origin is not an upstream commit"; }
+			grep -Eq 'Linux [0-9]+\.[0-9]+' "$p" || { ok=0; fail "$V $b: description lacks the first kernel release"; }
+		esac
+		[ $ok = 0 ] || pass "$V $b: DEP-3 header complete"
+	done
+	[ "$(wc -l <"$W/$V-quilt/patches/series")" = "$n" ] && pass "$V: series lists all $n patches" || fail "$V: series"
+
+	q=$W/$V-q/$D
+	fixture_copy "$D" "$q"
+	(cd "$q" && QUILT_PATCHES="$W/$V-quilt/patches" quilt push -a -q) >"$W/quilt.log" 2>&1 &&
+		pass "$V: quilt push -a applies the series" || { fail "$V: quilt push -a"; cat "$W/quilt.log"; }
+	same_tree "$ref" "$q" && pass "$V: quilt result equals apply" || { fail "$V: quilt result differs"; head -n 20 "$W/diff.log"; }
+
+	g=$W/$V-g/$D
+	fixture_copy "$D" "$g"
+	(cd "$g" && git init -q && git add -A && git -c user.name=t -c user.email=t@t commit -qm pristine &&
+	 git -c user.name=t -c user.email=t@t am -q "$W/$V-mbox/"*.mbox) >"$W/am.log" 2>&1 &&
+		pass "$V: git am applies the mbox" || { fail "$V: git am"; cat "$W/am.log"; }
+	same_tree "$ref" "$g" && pass "$V: git am result equals apply" || { fail "$V: git am result differs"; head -n 20 "$W/diff.log"; }
+	[ "$(cd "$g" && git log --oneline | wc -l)" = "$((n + 1))" ] && pass "$V: one commit per patch" || fail "$V: commit count"
+
+	r=$W/$V-r/$D
+	fixture_copy "$D" "$r"
+	(cd "$r" && patch -p1 -s --fuzz=0 <"$W/$V-run-patch/nvidia-vgpu-compat-$V.patch") >"$W/p.log" 2>&1 &&
+		pass "$V: patch -p1 applies the single patch (as --apply-patch does)" || { fail "$V: patch -p1"; cat "$W/p.log"; }
+	same_tree "$ref" "$r" && pass "$V: single-patch result equals apply" || { fail "$V: single-patch result differs"; head -n 20 "$W/diff.log"; }
+done
+
+check_fails "export of an already patched tree is refused: exit 5" 5 'already patched' \
+	"$VC" export --driver "$W/550.54.16-ref/NVIDIA-Linux-x86_64-550.54.16-vgpu-kvm" --format quilt --out "$W/x"
+check_fails "export with an unknown format: exit 2" 2 usage \
+	"$VC" export --driver "$FIXTURES/NVIDIA-Linux-x86_64-550.54.16-vgpu-kvm" --format tarball --out "$W/x"

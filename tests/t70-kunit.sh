@@ -1,0 +1,29 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# KUnit: the wrappers' behaviour inside a real kernel (tests/nvc_compat_kunit.c),
+# run by the kernel's own kunit.py (tests/kunit/run.sh); every KTAP case
+# counts as one check here.
+set -eu
+. "$(dirname "$0")/lib/common.sh"
+W=$NVC_OUT/t70
+rm -rf "$W"; mkdir -p "$W"
+for id in ${NVC_KUNIT_KERNELS:-7.3}; do
+	t0=$(date +%s)
+	if sh "$TOP/tests/kunit/run.sh" "$id" >"$W/$id.log" 2>&1; then rc=0; else rc=$?; fi
+	secs=$(( $(date +%s) - t0 ))
+	# KTAP lines of the cases: "ok N name" / "not ok N name" (indented).
+	grep -E '^[[:space:]]+(not )?ok [0-9]+ ' "$W/$id.log" | grep -v '# SKIP' |
+	sed 's/^[[:space:]]*//' >"$W/$id.cases" || true
+	while read -r line; do
+		case $line in
+		"not ok "*) fail "kunit $id: ${line#not ok }" ;;
+		"ok "*) pass "kunit $id: ${line#ok }" ;;
+		esac
+	done <"$W/$id.cases"
+	summary=$(grep -E '^kunit: [0-9]+ passed' "$W/$id.log" | tail -n 1)
+	if [ "$rc" = 0 ] && [ -n "$summary" ]; then
+		pass "kunit $id: run completed in $secs s ($summary)"
+	else
+		fail "kunit $id: run failed (exit $rc) after $secs s"; tail -n 30 "$W/$id.log"
+	fi
+done
