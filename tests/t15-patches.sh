@@ -1,0 +1,42 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# patches/ is what tests/devtools/regen-patches.sh makes from the pristine
+# fixture trees (a refresh changes nothing), every patch carries its DEP-3
+# header, and every break topic names the upstream commit, the first kernel
+# release, and how to recognise a tree that already has a fix.
+set -eu
+. "$(dirname "$0")/lib/common.sh"
+W=$NVC_OUT/t15
+rm -rf "$W"; mkdir -p "$W"
+if sh "$TOP/tests/devtools/regen-patches.sh" "$W/patches" >"$W/regen.log" 2>&1; then
+	diff -r "$TOP/patches" "$W/patches" >"$W/diff" && pass "refreshing patches/ changes nothing" ||
+		{ fail "patches/ differs from a refresh"; head -n 30 "$W/diff"; }
+else
+	fail "regen-patches.sh failed"; cat "$W/regen.log"
+fi
+for p in "$TOP"/patches/*/*.patch; do
+	n=${p#"$TOP"/patches/}
+	for h in From Date Subject Origin Forwarded Last-Update X-Kernel-Release; do
+		grep -q "^$h: ." "$p" || fail "$n: no $h header"
+	done
+	case $n in 0000-*) continue ;; esac
+	grep -q '^X-Native-Fix: [^ ]* .' "$p" && pass "$n: says how to recognise a native fix" || fail "$n: no X-Native-Fix"
+	grep -Eq '^Origin: other, https://git.kernel.org/linus/[0-9a-f]{12}$' "$p" && pass "$n: Origin names the upstream commit" ||
+		fail "$n: Origin is not an upstream commit"
+	grep -q '^+' "$p" && [ "$(grep -c '^+++ b/kernel/' "$p")" -ge 1 ] && pass "$n: paths are a/kernel/..., b/kernel/..." || fail "$n: patch paths"
+done
+# The wrappers: every compat gate names an upstream commit and a release.
+for h in "$TOP"/compat/nvc-*.h; do
+	n=$(basename "$h")
+	[ "$n" = nvc-compat.h ] && continue
+	grep -Eq 'commit [0-9a-f]{12}' "$h" && grep -Eq '[0-9]\.[0-9]+ (API )?change' "$h" &&
+		pass "$n: gates name the upstream commit and release" || fail "$n: gate without provenance"
+done
+for p in "$TOP"/compat/probes/*.c; do
+	n=$(basename "$p")
+	head -n 1 "$p" | grep -Eq '^/\* NVC_PROBE: NVC_[A-Z0-9_]+ \*/$' || fail "$n: first line is not the NVC_PROBE line"
+	[ "$n" = baseline.c ] && continue
+	c=$(tr '\n*' '  ' <"$p" | tr -s ' ')
+	echo "$c" | grep -Eq 'commit [0-9a-f]{12}' && echo "$c" | grep -Eq '(in|since|from|\() ?[0-9]\.[0-9]+' &&
+		pass "probe $n names the upstream commit and release" || fail "probe $n without provenance"
+done
