@@ -69,10 +69,11 @@ table_row() { printf '%s\t%s\t%s\t%s\t%s\n' "$@" >>"$NVC_OUT/table.tsv"; }
 
 # build_driver KDIR KERNEL_ID LOG [MODULES]: build with the driver's own
 # kernel/Makefile against a prepared kernel tree; exit status of make.
+# -k: a failing build reports every object's errors, not only the first.
 build_driver() {
 	_kd=$1 _kb=$(kernel_build "$2") _log=$3 _mods=${4:-nvidia nvidia-vgpu-vfio}
 	_ks=$(sh "$TOP/scripts/kernel-source-dir" "$_kb")
-	make -C "$_kd" -j"$(nproc)" SYSSRC="$_ks" SYSOUT="$_kb" \
+	make -C "$_kd" -k -j"$(nproc)" SYSSRC="$_ks" SYSOUT="$_kb" \
 		NV_KERNEL_MODULES="$_mods" modules >"$_log" 2>&1
 }
 
