@@ -30,9 +30,9 @@ fixture_copy NVIDIA-Linux-x86_64-550.54.16-vgpu-kvm "$F550"
 fixture_copy NVIDIA-Linux-x86_64-535.161.05-vgpu-kvm "$F535"
 
 expect_states "550.54.16 fixture" "$F550/kernel" \
-	"0001-iommu-bus-ops=needed 0002-eventfd-signal=needed 0003-iommufd-namespace=needed 0004-vfio-detach-ioas=fixed-natively 0005-vgpu-symbols-gpl=needed 0006-no-llseek=needed"
+	"0001-iommu-bus-ops=needed 0002-eventfd-signal=needed 0003-iommufd-namespace=needed 0004-vfio-detach-ioas=fixed-natively 0005-vgpu-symbols-gpl=needed 0006-no-llseek=needed 0007-kbuild-extra-cflags=fixed-natively"
 expect_states "535.161.05 fixture" "$F535/kernel" \
-	"0001-iommu-bus-ops=needed 0002-eventfd-signal=needed 0003-iommufd-namespace=needed 0004-vfio-detach-ioas=needed 0005-vgpu-symbols-gpl=needed 0006-no-llseek=needed"
+	"0001-iommu-bus-ops=needed 0002-eventfd-signal=needed 0003-iommufd-namespace=needed 0004-vfio-detach-ioas=needed 0005-vgpu-symbols-gpl=needed 0006-no-llseek=needed 0007-kbuild-extra-cflags=needed"
 
 for d in "$F550" "$F535"; do
 	v=$(basename "$d")
@@ -83,10 +83,17 @@ new_line=$(grep -n 'if (!nvc_dev_iommu_present(&pci_dev->dev))$' "$R550/nvidia/n
 	fail "real 550.54.15: nv-pci.c site (was $orig_line, now $new_line)"
 [ "$(diff "$(nvidia_src 550.54.15)/nvidia/nv-pci.c" "$R550/nvidia/nv-pci.c" | grep -c '^[<>]')" = 2 ] &&
 	pass "real 550.54.15: nv-pci.c changes by one line" || fail "real 550.54.15: nv-pci.c changed more than one line"
+# ... but still sets EXTRA_CFLAGS, which Linux 6.15 ignores: the layer's
+# Kbuild fix is needed; nv-pci.c must stay as NVIDIA wrote it.
+expect_states "real 535.216.03" "$R535" "0007-kbuild-extra-cflags=needed"
+check "real 535.216.03: apply" "$VC" apply "$R535"
+cmp -s "$(nvidia_src 535.216.03)/nvidia/nv-pci.c" "$R535/nvidia/nv-pci.c" &&
+	pass "real 535.216.03: natively fixed nv-pci.c left alone" || fail "real 535.216.03: nv-pci.c touched"
+expect_states "real 535.216.03 after apply" "$R535" "0001-iommu-bus-ops=fixed-natively 0007-kbuild-extra-cflags=applied"
 before=$(tree_sum "$R535")
 "$VC" apply "$R535" >"$W/r535.log" 2>&1 && grep -q 'nothing to do' "$W/r535.log" &&
 	[ "$(tree_sum "$R535")" = "$before" ] &&
-	pass "real 535.216.03: fixed natively, apply leaves it alone" || fail "real 535.216.03: apply touched a natively fixed tree"
+	pass "real 535.216.03: second apply changes nothing" || fail "real 535.216.03: second apply changed the tree"
 
 # --- bad input ---------------------------------------------------------------
 C=$W/conflict/kernel

@@ -20,10 +20,14 @@ for p in "$TOP"/patches/*/*.patch; do
 		grep -q "^$h: ." "$p" || fail "$n: no $h header"
 	done
 	case $n in 0000-*) continue ;; esac
-	grep -q '^X-Native-Fix: [^ ]* .' "$p" && pass "$n: says how to recognise a native fix" || fail "$n: no X-Native-Fix"
+	grep -Eq '^X-(Native-Fix|Needed-If): [^ ]* .' "$p" && pass "$n: says how to recognise a native fix" || fail "$n: no X-Native-Fix / X-Needed-If"
 	grep -Eq '^Origin: other, https://git.kernel.org/linus/[0-9a-f]{12}$' "$p" && pass "$n: Origin names the upstream commit" ||
 		fail "$n: Origin is not an upstream commit"
-	grep -q '^+' "$p" && [ "$(grep -c '^+++ b/kernel/' "$p")" -ge 1 ] && pass "$n: paths are a/kernel/..., b/kernel/..." || fail "$n: patch paths"
+	if grep -q '^X-Needed-If: ' "$p"; then
+		! grep -q '^+++ ' "$p" && pass "$n: fixed inside the compat layer, no diff" || fail "$n: X-Needed-If topic with a diff"
+	else
+		[ "$(grep -c '^+++ b/kernel/' "$p")" -ge 1 ] && pass "$n: paths are a/kernel/..., b/kernel/..." || fail "$n: patch paths"
+	fi
 done
 # The wrappers: every compat gate names an upstream commit and a release.
 for h in "$TOP"/compat/nvc-*.h; do

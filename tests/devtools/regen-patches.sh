@@ -167,3 +167,25 @@ X-Native-Fix: nvidia-vgpu-vfio/nvidia-vgpu-vfio.c NV_NO_LLSEEK_PRESENT
 EOF
 mk 0006-no-llseek nvidia-vgpu-vfio "$F550" \
 	'nvidia-vgpu-vfio/nvidia-vgpu-vfio.c::*    .llseek = no_llseek,::    .llseek = NVC_NO_LLSEEK,'
+
+hdr "Kbuild: keep EXTRA_CFLAGS working on Linux 6.15 and later" <<EOF
+Linux 6.15 stopped adding EXTRA_CFLAGS to ccflags-y (upstream commit
+e966ad0edd00, "kbuild: remove EXTRA_*FLAGS support").  Drivers that set
+their include paths and defines in EXTRA_CFLAGS (535 before 535.261.03)
+then fail with
+
+  fatal error: nv-linux.h: No such file or directory
+
+The compat layer's nvc-compat.Kbuild checks whether the kernel's Kbuild
+still carries the compatibility line and, where it does not, adds
+EXTRA_CFLAGS to ccflags-y itself.  The fix travels with the Kbuild hook
+of the compat layer; this topic has no diff of its own.
+
+Origin: other, https://git.kernel.org/linus/e966ad0edd00
+Forwarded: not-needed
+Last-Update: $LAST
+X-Kernel-Release: 6.15
+X-Needed-If: Kbuild ^EXTRA_CFLAGS[[:space:]]*\\+=
+EOF
+mkdir -p "$OUT/0007-kbuild-extra-cflags"
+{ cat "$H"; echo "---"; } >"$OUT/0007-kbuild-extra-cflags/kbuild.patch"
