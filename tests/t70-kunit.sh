@@ -11,13 +11,14 @@ for id in ${NVC_KUNIT_KERNELS:-7.3}; do
 	t0=$(date +%s)
 	if sh "$TOP/tests/kunit/run.sh" "$id" >"$W/$id.log" 2>&1; then rc=0; else rc=$?; fi
 	secs=$(( $(date +%s) - t0 ))
-	# KTAP lines of the cases: "ok N name" / "not ok N name" (indented).
-	grep -E '^[[:space:]]+(not )?ok [0-9]+ ' "$W/$id.log" | grep -v '# SKIP' |
-	sed 's/^[[:space:]]*//' >"$W/$id.cases" || true
-	while read -r line; do
-		case $line in
-		"not ok "*) fail "kunit $id: ${line#not ok }" ;;
-		"ok "*) pass "kunit $id: ${line#ok }" ;;
+	# kunit.py's case lines: "[time] [PASSED] case", "[FAILED]", "[SKIPPED]".
+	sed -n 's/^\[[0-9:]*\] \[\(PASSED\|FAILED\|SKIPPED\)\] \([a-z0-9_]*\)$/\1 \2/p' \
+		"$W/$id.log" >"$W/$id.cases"
+	while read -r res name; do
+		case $res in
+		PASSED) pass "kunit $id: $name" ;;
+		FAILED) fail "kunit $id: $name" ;;
+		SKIPPED) skip "kunit $id: $name" ;;
 		esac
 	done <"$W/$id.cases"
 	summary=$(grep -E '^kunit: [0-9]+ passed' "$W/$id.log" | tail -n 1)
