@@ -73,7 +73,7 @@ table_row() { printf '%s\t%s\t%s\t%s\t%s\n' "$@" >>"$NVC_OUT/table.tsv"; }
 build_driver() {
 	_kd=$1 _kb=$(kernel_build "$2") _log=$3 _mods=${4:-nvidia nvidia-vgpu-vfio}
 	_ks=$(sh "$TOP/scripts/kernel-source-dir" "$_kb")
-	LC_ALL=C make -C "$_kd" -k -j"$(nproc)" SYSSRC="$_ks" SYSOUT="$_kb" \
+	LC_ALL=C LANG=C LC_MESSAGES=C LC_CTYPE=C make -C "$_kd" -k -j"$(nproc)" SYSSRC="$_ks" SYSOUT="$_kb" \
 		NV_KERNEL_MODULES="$_mods" modules >"$_log" 2>&1
 }
 
