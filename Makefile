@@ -20,7 +20,7 @@ KERNELS ?= $(KVER)
 MODULES := nvidia nvidia-vgpu-vfio
 VGPU_COMPAT := ./scripts/vgpu-compat
 
-.PHONY: all modules clean install uninstall check matrix help
+.PHONY: all modules clean install uninstall check matrix bench help
 
 all: modules
 
@@ -51,6 +51,9 @@ uninstall:
 
 check:
 	sh tests/run.sh
+
+bench:
+	sh tests/bench.sh
 
 help:
 	@sed -n '3,12p' Makefile

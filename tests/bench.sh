@@ -1,0 +1,114 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+#
+# make bench: figures, not a test (it asserts nothing).  On the real Debian
+# 550.54.15 tree and the prepared kernel trees it prints
+#   - vgpu-compat apply time (median of NVC_BENCH_RUNS runs),
+#   - probe time per kernel, cold and with the cached header,
+#   - the ratio of a full build of nvidia.ko with the layer (apply + build) to
+#     the same build without it, on 6.1, alternating, median of 3,
+#   - for each wrapped call site whether the object code equals that of the
+#     native call written by hand (objdump -d of both).
+# NVC_BENCH_SKIP_BUILD=1 skips the (slow, ~10 min) build ratio.
+set -eu
+. "$(dirname "$0")/lib/common.sh"
+W=${NVC_BENCH_DIR:-/tmp/nvc-bench}
+rm -rf "$W"; mkdir -p "$W"
+RUNS=${NVC_BENCH_RUNS:-9}
+SRC550=$(nvidia_src 550.54.15)
+
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+
+echo "== vgpu-compat apply on the real 550.54.15 tree ($RUNS runs)"
+for i in $(seq "$RUNS"); do
+	rm -rf "$W/t"; cp -a "$SRC550" "$W/t"; chmod -R u+w "$W/t"
+	t0=$(now_ms); "$VC" apply "$W/t" >/dev/null; t1=$(now_ms)
+	echo $((t1 - t0))
+done >"$W/apply.ms"
+echo "apply: median $(median <"$W/apply.ms") ms (min $(sort -n "$W/apply.ms" | head -n 1), max $(sort -n "$W/apply.ms" | tail -n 1)); target <= 100 ms"
+t0=$(now_ms); "$VC" apply "$W/t" >/dev/null; t1=$(now_ms)
+echo "apply again (nothing to do): $((t1 - t0)) ms"
+
+echo
+echo "== compile probes per kernel (the Kbuild path a driver build takes)"
+for id in $(kernel_ids); do
+	kernel_ready "$id" || continue
+	d=$W/probe-$id
+	mkdir -p "$d"
+	printf 'NVC_DIR := %s\nNVC_OUT := $(obj)\ninclude $(NVC_DIR)/nvc-compat.Kbuild\nalways-y += nvc-probes.h\n' \
+		"$TOP/compat" >"$d/Kbuild"
+	t0=$(now_ms); make -s -C "$(kernel_build "$id")" M="$d" modules >/dev/null 2>&1; t1=$(now_ms)
+	make -s -C "$(kernel_build "$id")" M="$d" modules >/dev/null 2>&1; t2=$(now_ms)
+	echo "$id: cold $((t1 - t0)) ms, cached $((t2 - t1)) ms (both include Kbuild's own start-up); target <= 3000 ms"
+done
+
+echo
+echo "== object code: wrapper vs the native call written by hand (7.3)"
+id=7.3
+if kernel_ready "$id"; then
+	m=$W/objcode
+	mkdir -p "$m"
+	cat >"$m/wrapped.c" <<'EOF'
+#include <linux/module.h>
+#include <linux/eventfd.h>
+#include <linux/device.h>
+#include <linux/iommu.h>
+void nvc_bench_eventfd(struct eventfd_ctx *ctx);
+void nvc_bench_eventfd(struct eventfd_ctx *ctx) { nvc_eventfd_signal(ctx); }
+bool nvc_bench_iommu(struct device *dev);
+bool nvc_bench_iommu(struct device *dev) { return nvc_dev_iommu_present(dev); }
+MODULE_LICENSE("GPL");
+EOF
+	cat >"$m/native.c" <<'EOF'
+#include <linux/module.h>
+#include <linux/eventfd.h>
+#include <linux/device.h>
+#include <linux/iommu.h>
+void nvc_bench_eventfd(struct eventfd_ctx *ctx);
+void nvc_bench_eventfd(struct eventfd_ctx *ctx) { eventfd_signal(ctx); }
+bool nvc_bench_iommu(struct device *dev);
+bool nvc_bench_iommu(struct device *dev)
+{
+	return dev->iommu_group && dev->iommu && dev->iommu->iommu_dev &&
+	       dev->iommu->iommu_dev->ops;
+}
+MODULE_LICENSE("GPL");
+EOF
+	printf 'NVC_DIR := %s\nNVC_OUT := $(obj)/gen\nNV_OBJECTS_DEPEND_ON_CONFTEST := wrapped.o\ninclude $(NVC_DIR)/nvc-compat.Kbuild\nobj-m += wrapped.o native.o\n' \
+		"$TOP/compat" >"$m/Kbuild"
+	if make -s -C "$(kernel_build "$id")" M="$m" modules >"$m/log" 2>&1; then
+		for f in nvc_bench_eventfd nvc_bench_iommu; do
+			for o in wrapped native; do
+				objdump -d --no-show-raw-insn "$m/$o.o" |
+					awk -v f="<$f>:" '$2 == f { on = 1; next } on && /^$/ { exit } on' |
+					sed 's/^ *[0-9a-f]*:\t//; s/<[^>]*>//g; s/ *$//' >"$m/$f.$o"
+			done
+			if cmp -s "$m/$f.wrapped" "$m/$f.native"; then r=identical; else r=DIFFERENT; fi
+			echo "$f: $r ($(wc -l <"$m/$f.wrapped") instructions)"
+		done
+	else
+		echo "object code: build failed"; tail -n 20 "$m/log"
+	fi
+fi
+
+echo
+if [ "${NVC_BENCH_SKIP_BUILD:-0}" = 1 ]; then
+	echo "== build ratio skipped (NVC_BENCH_SKIP_BUILD=1)"
+	exit 0
+fi
+echo "== full build of nvidia.ko, with / without the layer, 6.1, alternating"
+: >"$W/with"; : >"$W/without"
+for i in 1 2 3; do
+	for mode in without with; do
+		rm -rf "$W/b"; cp -a "$SRC550" "$W/b"; chmod -R u+w "$W/b"
+		t0=$(now_ms)
+		[ $mode = without ] || "$VC" apply "$W/b" >/dev/null
+		build_driver "$W/b" 6.1 "$W/b.log" nvidia
+		t1=$(now_ms)
+		echo $((t1 - t0)) >>"$W/$mode"
+		echo "run $i $mode: $((t1 - t0)) ms"
+	done
+done
+a=$(median <"$W/with"); b=$(median <"$W/without")
+echo "median with $a ms, without $b ms, ratio $(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.3f", a / b }'); target <= 1.01"
