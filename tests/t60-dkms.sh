@@ -78,3 +78,123 @@ check "make uninstall" make -C "$TOP" uninstall DRIVER_VERSION="$V"
 for k in $k1 $k2 $k3; do
 	! ls "/lib/modules/$k/updates/dkms/nvidia"* >/dev/null 2>&1 && pass "modules removed for $k" || fail "modules left for $k"
 done
+
+# --- Declines and failures leave every installed module as it was -----------
+# With the 535.161.05 fixture installed for $k1 (the 550 one is gone now):
+# a kernel outside BUILD_EXCLUSIVE_KERNEL is declined by build, install and
+# autoinstall without a trace; a second registered version whose tree differs
+# at a known break fails to build (vgpu-compat apply refuses it) and leaves
+# the modules installed for $k1 alone, also through autoinstall; preflight
+# and the kernel postinst hook read the real DKMS state.
+V2=535.161.05 VX=535.161.97
+D2=NVIDIA-Linux-x86_64-$V2-vgpu-kvm
+HOOK=/etc/kernel/postinst.d/zz-nvidia-vgpu-compat
+fixture_copy "$D2" "$W/src/$D2"
+mkrun "$W/src/$D2" "$W/$D2.run" "$V2"
+cleanup_t60b() {
+	for v in $V2 $VX; do
+		dkms remove -m nvidia-vgpu-compat -v "$v" --all >/dev/null 2>&1 || true
+		rm -rf "/usr/src/nvidia-vgpu-compat-$v"
+	done
+	[ -e "$HOOK" ] && ! dpkg-query -S "$HOOK" >/dev/null 2>&1 && rm -f "$HOOK"
+	cleanup_dkms
+}
+trap cleanup_t60b EXIT
+# md5 of every installed module file of a kernel (empty list: "none")
+mods_sum() { (cd "/lib/modules/$1/updates/dkms" 2>/dev/null && md5sum ./* 2>/dev/null | sort) | md5sum; }
+
+check "make install DRIVER=<$V2 .run> KERNELS=$k1" make -C "$TOP" install DRIVER="$W/$D2.run" KERNELS="$k1"
+[ -x "$HOOK" ] && cmp -s "$HOOK" "$TOP/scripts/kernel-postinst.d/zz-nvidia-vgpu-compat" &&
+	pass "make install installs the kernel postinst hook" || fail "hook not installed at $HOOK"
+ls "$(dirname "$HOOK")"/zz-nvidia-vgpu-compat.* >/dev/null 2>&1 &&
+	fail "a temporary hook file was left behind" || pass "no temporary hook file left"
+sum1=$(mods_sum "$k1")
+[ "$sum1" != "$(mods_sum /nonexistent)" ] && pass "$V2 modules installed for $k1" || fail "$V2 not installed for $k1"
+
+# Declined: build, install, autoinstall.
+check_fails "dkms install for $unk is declined (exit 77)" 77 'BUILD_EXCLUSIVE|does not match' \
+	dkms install -m nvidia-vgpu-compat -v "$V2" -k "$unk"
+# DKMS before 3.0.11 counts a BUILD_EXCLUSIVE decline as a failed
+# autoinstall (exit 11; dkms-project/dkms#302, fixed by #314 in 3.0.11), and
+# with it the kernel postinst hook of Debian's dkms fails.
+dkms_ver=$(dkms --version 2>/dev/null | sed -n 's/^dkms-//p')
+if [ "$(printf '%s\n' "$dkms_ver" 3.0.11 | sort -V | head -n 1)" = 3.0.11 ]; then
+	check "dkms $dkms_ver: autoinstall -k $unk exits 0 (skips the declined module)" dkms autoinstall -k "$unk"
+else
+	check_fails "dkms $dkms_ver: autoinstall -k $unk exits 11 for the declined module (dkms#302, fixed in 3.0.11)" 11 \
+		'BUILD_EXCLUSIVE directive which does not match' dkms autoinstall -k "$unk"
+fi
+[ ! -e "/lib/modules/$unk/updates" ] && pass "declined kernel: no module file under /lib/modules/$unk" ||
+	fail "declined kernel: files under /lib/modules/$unk"
+[ ! -e "/var/lib/dkms/nvidia-vgpu-compat/$V2/$unk" ] && pass "declined kernel: no half-built state in /var/lib/dkms" ||
+	fail "declined kernel: /var/lib/dkms/nvidia-vgpu-compat/$V2/$unk exists"
+! dkms status -m nvidia-vgpu-compat -k "$unk" 2>/dev/null | grep -q ", $unk," &&
+	pass "declined kernel: dkms status lists nothing for it" || fail "declined kernel: dkms status lists it"
+[ "$(mods_sum "$k1")" = "$sum1" ] && pass "declines: the modules of $k1 are untouched" || fail "declines changed $k1 modules"
+
+# A second version whose tree differs at a known break.
+cp -a "/usr/src/nvidia-vgpu-compat-$V2" "/usr/src/nvidia-vgpu-compat-$VX"
+echo "$VX" >"/usr/src/nvidia-vgpu-compat-$VX/DRIVER_VERSION"
+sed -i "s/^PACKAGE_VERSION=.*/PACKAGE_VERSION=\"$VX\"/" "/usr/src/nvidia-vgpu-compat-$VX/dkms.conf"
+sed -i 's/pci_dev->dev.bus->iommu_ops == NULL/nv_someone_elses_check(pci_dev) == 0/' \
+	"/usr/src/nvidia-vgpu-compat-$VX/kernel/nvidia/nv-pci.c"
+check "dkms add $VX (a tree that differs at 0001-iommu-bus-ops)" dkms add -m nvidia-vgpu-compat -v "$VX"
+check_fails "dkms build of $VX for $k1 fails (apply refuses the tree)" 10 'Bad return status|make.log' \
+	dkms build -m nvidia-vgpu-compat -v "$VX" -k "$k1"
+grep -q 'patch 0001-iommu-bus-ops does not apply' "/var/lib/dkms/nvidia-vgpu-compat/$VX/build/make.log" &&
+	pass "the failed build's make.log names the patch that does not apply" || fail "make.log does not name the patch"
+[ "$(mods_sum "$k1")" = "$sum1" ] && pass "failed build: the modules of $k1 are untouched" || fail "failed build changed $k1 modules"
+dkms status -m nvidia-vgpu-compat -v "$V2" -k "$k1" | grep -q ': installed' &&
+	pass "failed build: $V2 is still installed for $k1" || fail "failed build: $V2 no longer installed for $k1"
+if dkms install -m nvidia-vgpu-compat -v "$VX" -k "$k1" >"$W/install-vx.log" 2>&1; then rc=0; else rc=$?; fi
+[ "$rc" != 0 ] && [ "$(mods_sum "$k1")" = "$sum1" ] &&
+	pass "dkms install of $VX fails (exit $rc) and leaves $k1 as it was" || fail "dkms install of $VX: exit $rc"
+if dkms autoinstall -k "$k1" >"$W/autoinstall-vx.log" 2>&1; then rc=0; else rc=$?; fi
+echo "    dkms autoinstall -k $k1 with $VX registered: exit $rc"
+[ "$(mods_sum "$k1")" = "$sum1" ] && dkms status -m nvidia-vgpu-compat -v "$V2" -k "$k1" | grep -q ': installed' &&
+	pass "autoinstall with a failing version: $V2 stays installed for $k1, files untouched" ||
+	fail "autoinstall with a failing version changed $k1"
+
+# preflight on the real DKMS state.
+check_fails "preflight for $k1: exit 5, $VX differs at a break" 5 \
+	"result: NOT OK: driver $VX: the driver differs from every version nvidia-vgpu-compat knows at 0001-iommu-bus-ops" \
+	"$VC" preflight --kernel "$k1"
+grep -q "^  dkms: nvidia-vgpu-compat/$V2 is installed for $k1\$" "$NVC_OUT/last.log" &&
+	pass "preflight reads dkms status: $V2 installed for $k1" || fail "preflight: dkms line for $V2"
+dkms remove -m nvidia-vgpu-compat -v "$VX" --all >/dev/null 2>&1 || true
+rm -rf "/usr/src/nvidia-vgpu-compat-$VX"
+check "preflight for $k1 with only $V2: exit 0" "$VC" preflight --kernel "$k1"
+k2re=$(printf '%s' "$k2" | sed 's/[.+]/[&]/g')
+check_fails "preflight for $k2 ($V2 not built there): exit 8" 8 \
+	"dkms: nvidia-vgpu-compat/$V2 is not built for $k2re: dkms autoinstall -k $k2re" "$VC" preflight --kernel "$k2"
+check_fails "preflight for $unk: exit 7, the kernel is unknown" 7 \
+	"result: NOT OK: driver $V2: Linux $unk is newer than every kernel nvidia-vgpu-compat knows" "$VC" preflight --kernel "$unk"
+
+# The kernel's postinst chain as Debian's and Proxmox's kernel packages run
+# it (run-parts --exit-on-error): DKMS's hook first, then ours.
+if run-parts --report --exit-on-error --arg="$unk" --arg="/boot/vmlinuz-$unk" \
+	"$(dirname "$HOOK")" >"$W/run-parts.log" 2>&1; then rc=0; else rc=$?; fi
+if [ "$(printf '%s\n' "$dkms_ver" 3.0.11 | sort -V | head -n 1)" = 3.0.11 ]; then
+	[ "$rc" = 0 ] && grep -q "WARNING: Linux $unk has no working" "$W/run-parts.log" &&
+		pass "postinst.d chain for $unk: DKMS skips it, our hook warns, exit 0" ||
+		{ fail "postinst.d chain for $unk: exit $rc"; tail -n 20 "$W/run-parts.log"; }
+else
+	[ "$rc" != 0 ] && grep -q 'failed to install during autoinstall' "$W/run-parts.log" &&
+		! grep -q "WARNING: Linux $unk" "$W/run-parts.log" &&
+		pass "dkms $dkms_ver: postinst.d chain for $unk fails in DKMS's own hook (exit $rc), before ours runs" ||
+		{ fail "postinst.d chain for $unk with dkms $dkms_ver: exit $rc"; tail -n 20 "$W/run-parts.log"; }
+fi
+[ "$(mods_sum "$k1")" = "$sum1" ] && pass "postinst.d chain for $unk: the modules of $k1 are untouched" ||
+	fail "postinst.d chain changed the modules of $k1"
+
+# The installed hook, run as run-parts runs it, for the declined kernel.
+mkdir -p "$W/hbin"
+printf '#!/bin/sh\n[ "$1" = -r ] && { echo %s; exit 0; }\nexec /bin/uname "$@"\n' "$k1" >"$W/hbin/uname"
+chmod +x "$W/hbin/uname"
+if PATH="$W/hbin:$PATH" "$HOOK" "$unk" "/boot/vmlinuz-$unk" >"$W/hook.out" 2>"$W/hook.err"; then rc=0; else rc=$?; fi
+[ "$rc" = 0 ] && tr '\n' ' ' <"$W/hook.err" | grep -q "WARNING: Linux $unk has no working NVIDIA vGPU modules" &&
+	pass "installed hook, declined kernel: warns, exit 0" || { fail "installed hook: exit $rc"; cat "$W/hook.err"; }
+
+check "make uninstall DRIVER_VERSION=$V2" make -C "$TOP" uninstall DRIVER_VERSION="$V2"
+[ ! -e "$HOOK" ] && pass "uninstalling the last driver removes the hook" || fail "hook left after uninstall"
+[ "$(mods_sum "$k1")" = "$(mods_sum /nonexistent)" ] && pass "modules of $k1 removed" || fail "modules of $k1 left"

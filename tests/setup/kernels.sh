@@ -13,6 +13,9 @@
 #   7.2       trixie-backports: linux-source-7.2, same, but only a relocatable
 #             tree (install-extmod-build) is kept
 #   6.12.107  trixie: linux-source-6.12 6.12.107, like 7.2
+#   6.1-src   bookworm: linux-source-6.1, unpacked into 6.1-src/source and
+#             nothing else: for KUnit only (tests/kunit/run.sh 6.1-src), whose
+#             kunit.py configures and builds its own UML kernel
 #
 # Layout of $NVC_CACHE/kernels/<ID>/:
 #   build/    the tree to pass as make -C / /lib/modules/<release>/build
@@ -71,7 +74,8 @@ spec() {
 	7.3) METHOD=source SUITE=trixie-backports SERIES=7.3 KEEP_SOURCE=1 ;;
 	7.2) METHOD=source SUITE=trixie-backports SERIES=7.2 ;;
 	6.12.107) METHOD=source SUITE=trixie SERIES=6.12 UPSTREAM=6.12.107 ;;
-	*) die "unknown kernel ID '$1' (known: 6.1 6.12 7.3 7.2 6.12.107)" ;;
+	6.1-src) METHOD=kunit SUITE=bookworm SERIES=6.1 KEEP_SOURCE=1 ;;
+	*) die "unknown kernel ID '$1' (known: 6.1 6.12 7.3 7.2 6.12.107 6.1-src)" ;;
 	esac
 }
 
@@ -278,10 +282,50 @@ fix_source() {
 	ln -sfn ../source "$_dir/build/source"
 }
 
+# --- source trees for KUnit only (6.1-src) ----------------------------------
+
+# The newest linux-source-SERIES of SUITE, unpacked as it is: kunit.py
+# configures and builds a UML kernel of its own in its --build_dir.
+prepare_kunit() {
+	_id=$1
+	_ver=$(versions_in "linux-source-$SERIES" "$SUITE" | head -n 1)
+	[ -n "$_ver" ] || die "$_id: no linux-source-$SERIES in $SUITE"
+	nvc_step_done "linux-source-$SERIES $_ver ($SUITE)"
+
+	nvc_step_start "$_id: download"
+	_src_deb=$(nvc_download "linux-source-$SERIES=$_ver" "$DEBS")
+	nvc_step_done "$(du -h "$_src_deb" | cut -f1)"
+
+	nvc_step_start "$_id: unpack source"
+	TMP_TREE=$(mktemp -d "$KDIR/.tmp-$_id.XXXXXX")
+	chmod 755 "$TMP_TREE"
+	mkdir "$TMP_TREE/source"
+	deb_member "$_src_deb" "usr/src/linux-source-$SERIES.tar.xz" |
+		xz -T0 -dc | tar -xf - -C "$TMP_TREE/source" --strip-components=1
+	[ -f "$TMP_TREE/source/tools/testing/kunit/kunit.py" ] ||
+		die "$_id: linux-source-$SERIES has no tools/testing/kunit/kunit.py"
+	printf '%s %s\n' "linux-source-$SERIES" "$_ver" >"$TMP_TREE/packages"
+	nvc_step_done "$(du -sh "$TMP_TREE/source" | cut -f1)"
+	SOURCE_DEB=$_src_deb
+}
+
+fix_kunit() {
+	:
+}
+
+# Nothing to build a module against: the release is the source's version.
+verify_kunit() {
+	[ -f "$1/source/tools/testing/kunit/kunit.py" ] || die "$1: no kunit.py"
+	RELEASE=$(make -s -C "$1/source" kernelversion 2>/dev/null)
+	[ -n "$RELEASE" ] || die "$1: make kernelversion failed"
+	VERMAGIC="- (source for KUnit only)"
+}
+
 # --- verification ----------------------------------------------------------
 
 # verify DIR: build hello.ko against DIR/build, check modpost and vermagic
 verify() {
+	if [ "$METHOD" = kunit ]; then verify_kunit "$1"; return; fi
 	_dir=$1
 	_rel=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' "$_dir/build/include/generated/utsrelease.h")
 	[ -n "$_rel" ] || die "$_dir: no UTS_RELEASE"
