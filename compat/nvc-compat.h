@@ -21,6 +21,7 @@
 #include "nvc-eventfd.h"	/* linux/eventfd.h */
 #include "nvc-module.h"		/* linux/module.h, linux/export.h */
 #include "nvc-vfio.h"		/* linux/vfio.h */
+#include "nvc-irqbypass.h"	/* linux/irqbypass.h */
 #include "nvc-fs.h"		/* linux/fs.h */
 
 #endif /* NVC_COMPAT_H */
