@@ -23,5 +23,10 @@
 #include "nvc-vfio.h"		/* linux/vfio.h */
 #include "nvc-irqbypass.h"	/* linux/irqbypass.h */
 #include "nvc-fs.h"		/* linux/fs.h */
+#include "nvc-timer.h"		/* linux/timer.h */
+#include "nvc-preempt.h"	/* linux/preempt.h */
+#include "nvc-string.h"		/* linux/string.h */
+#include "nvc-dma.h"		/* linux/dma-map-ops.h */
+#include "nvc-pci.h"		/* linux/pci.h */
 
 #endif /* NVC_COMPAT_H */

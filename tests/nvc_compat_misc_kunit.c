@@ -1,0 +1,423 @@
+// SPDX-License-Identifier: MIT
+/*
+ * KUnit tests of the nvidia-vgpu-compat wrappers for the breaks of nvidia.ko
+ * outside memory management (compat/nvc-timer.h, nvc-preempt.h,
+ * nvc-string.h, nvc-dma.h): on the kernel they are built for, they must do
+ * what the code they replace did on the kernels that still had the old API.
+ *
+ * Like tests/nvc_compat_kunit.c, this object is listed in the repository's
+ * NV_OBJECTS_DEPEND_ON_CONFTEST, so it is compiled with the probes of this
+ * kernel and "-include nvc-compat.h".  Run it with tests/kunit/run.sh.
+ *
+ * Suites:
+ *   nvc_compat_timer    nvc_timer_delete_sync()   (del_timer_sync, 6.15)
+ *   nvc_compat_preempt  nvc_in_hardirq()          (in_irq, 6.19)
+ *   nvc_compat_string   nvc_strncpy()             (strncpy, 7.2)
+ *   nvc_compat_dma      nvc_dma_ops_can_map_resource() (map_resource, 6.19)
+ */
+#include <kunit/test.h>
+#include <linux/atomic.h>
+#include <linux/completion.h>
+#include <linux/delay.h>
+#include <linux/dma-map-ops.h>
+#include <linux/hrtimer.h>
+#include <linux/jiffies.h>
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/string.h>
+#include <linux/timer.h>
+#include <linux/version.h>
+
+#ifndef NVC_COMPAT_H
+#error "nvc-compat.h was not force-included: build through the repository's Kbuild"
+#endif
+
+/* ------------------------------------------------------------------------
+ * nvc_compat_timer: nvc_timer_delete_sync(timer)
+ *
+ * del_timer_sync() deactivated a timer, returned 1 if it was pending and 0
+ * if not, and returned only once the callback was not running anywhere; a
+ * timer whose callback re-arms it stayed stopped.  The wrapper must do the
+ * same whichever function it calls.
+ */
+
+struct nvc_timer_fixture {
+	struct timer_list timer;
+	atomic_t runs;
+	bool rearm;		/* the callback re-arms the timer, 1 jiffy */
+};
+
+static void nvc_timer_fn(struct timer_list *t)
+{
+	struct nvc_timer_fixture *f = container_of(t, struct nvc_timer_fixture, timer);
+
+	atomic_inc(&f->runs);
+	if (READ_ONCE(f->rearm))
+		mod_timer(&f->timer, jiffies + 1);
+}
+
+static int nvc_timer_init(struct kunit *test)
+{
+	struct nvc_timer_fixture *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+
+	if (!f)
+		return -ENOMEM;
+	timer_setup(&f->timer, nvc_timer_fn, 0);
+	atomic_set(&f->runs, 0);
+	test->priv = f;
+	return 0;
+}
+
+static void nvc_timer_exit(struct kunit *test)
+{
+	struct nvc_timer_fixture *f = test->priv;
+
+	if (!f)
+		return;
+	/* never leave a timer behind in freed memory, whatever failed */
+	WRITE_ONCE(f->rearm, false);
+	nvc_timer_delete_sync(&f->timer);
+}
+
+/* A pending timer: reported as pending (1), deactivated, never runs. */
+static void nvc_timer_delete_sync_pending(struct kunit *test)
+{
+	struct nvc_timer_fixture *f = test->priv;
+	int ret;
+
+	mod_timer(&f->timer, jiffies + msecs_to_jiffies(300));
+	KUNIT_ASSERT_TRUE(test, timer_pending(&f->timer));
+
+	ret = nvc_timer_delete_sync(&f->timer);
+	if (ret == 0 && atomic_read(&f->runs) == 1)
+		kunit_skip(test, "the timer fired before it could be deleted (host too slow)");
+	KUNIT_EXPECT_EQ(test, ret, 1);
+	KUNIT_EXPECT_FALSE(test, timer_pending(&f->timer));
+
+	msleep(600);	/* well past the expiry */
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->runs), 0);
+}
+
+/* A timer that was never armed, or has already run: 0, nothing runs. */
+static void nvc_timer_delete_sync_idle(struct kunit *test)
+{
+	struct nvc_timer_fixture *f = test->priv;
+	unsigned long end;
+
+	KUNIT_EXPECT_EQ(test, nvc_timer_delete_sync(&f->timer), 0);
+
+	mod_timer(&f->timer, jiffies + 1);
+	end = jiffies + msecs_to_jiffies(2000);
+	while (atomic_read(&f->runs) == 0 && time_before(jiffies, end))
+		msleep(5);
+	KUNIT_ASSERT_EQ(test, atomic_read(&f->runs), 1);
+
+	KUNIT_EXPECT_EQ(test, nvc_timer_delete_sync(&f->timer), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->runs), 1);
+}
+
+/*
+ * A timer whose callback re-arms it: after the wrapper returns it is
+ * neither pending nor running, and it stays stopped.
+ */
+static void nvc_timer_delete_sync_rearming(struct kunit *test)
+{
+	struct nvc_timer_fixture *f = test->priv;
+	unsigned long end;
+	int runs;
+
+	f->rearm = true;
+	mod_timer(&f->timer, jiffies + 1);
+	end = jiffies + msecs_to_jiffies(2000);
+	while (atomic_read(&f->runs) < 3 && time_before(jiffies, end))
+		msleep(1);
+	KUNIT_ASSERT_GE(test, atomic_read(&f->runs), 3);
+
+	/*
+	 * As NVIDIA's rc timer stop does: first stop re-arming, then delete.
+	 * The timer may be pending or just running; either way it must be
+	 * idle when the wrapper returns.
+	 */
+	WRITE_ONCE(f->rearm, false);
+	nvc_timer_delete_sync(&f->timer);
+	KUNIT_EXPECT_FALSE(test, timer_pending(&f->timer));
+	runs = atomic_read(&f->runs);
+
+	msleep(100);
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->runs), runs);
+	KUNIT_EXPECT_FALSE(test, timer_pending(&f->timer));
+}
+
+static struct kunit_case nvc_compat_timer_cases[] = {
+	KUNIT_CASE(nvc_timer_delete_sync_pending),
+	KUNIT_CASE(nvc_timer_delete_sync_idle),
+	KUNIT_CASE(nvc_timer_delete_sync_rearming),
+	{}
+};
+
+static struct kunit_suite nvc_compat_timer_suite = {
+	.name = "nvc_compat_timer",
+	.init = nvc_timer_init,
+	.exit = nvc_timer_exit,
+	.test_cases = nvc_compat_timer_cases,
+};
+
+/* ------------------------------------------------------------------------
+ * nvc_compat_preempt: nvc_in_hardirq()
+ *
+ * in_irq() was non-zero exactly in hard interrupt context.  The hardirq
+ * case runs the wrapper in the callback of a hard hrtimer (expiring in hard
+ * interrupt context) and reads what it said there.
+ */
+
+struct nvc_hardirq_probe {
+	struct hrtimer timer;
+	struct completion done;
+	bool in_hardirq;
+	bool in_task;
+};
+
+static enum hrtimer_restart nvc_hardirq_fn(struct hrtimer *t)
+{
+	struct nvc_hardirq_probe *p = container_of(t, struct nvc_hardirq_probe, timer);
+
+	p->in_hardirq = nvc_in_hardirq() != 0;
+	p->in_task = in_task();
+	complete(&p->done);
+	return HRTIMER_NORESTART;
+}
+
+static void nvc_in_hardirq_task_context(struct kunit *test)
+{
+	KUNIT_EXPECT_TRUE(test, nvc_in_hardirq() == 0);
+	local_bh_disable();	/* softirq-disabled task context is still not hardirq */
+	KUNIT_EXPECT_TRUE(test, nvc_in_hardirq() == 0);
+	local_bh_enable();
+}
+
+static void nvc_in_hardirq_hard_interrupt(struct kunit *test)
+{
+	struct nvc_hardirq_probe *p = kunit_kzalloc(test, sizeof(*p), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	init_completion(&p->done);
+	/* hrtimer_setup() replaced hrtimer_init() in 6.13 (908a1d775422) */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+	hrtimer_setup(&p->timer, nvc_hardirq_fn, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+#else
+	hrtimer_init(&p->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	p->timer.function = nvc_hardirq_fn;
+#endif
+	hrtimer_start(&p->timer, ms_to_ktime(1), HRTIMER_MODE_REL_HARD);
+	if (!wait_for_completion_timeout(&p->done, msecs_to_jiffies(5000))) {
+		hrtimer_cancel(&p->timer);
+		KUNIT_FAIL(test, "the hard hrtimer did not fire within 5 s");
+		return;
+	}
+	hrtimer_cancel(&p->timer);
+	KUNIT_EXPECT_TRUE(test, p->in_hardirq);
+	KUNIT_EXPECT_FALSE(test, p->in_task);
+}
+
+static struct kunit_case nvc_compat_preempt_cases[] = {
+	KUNIT_CASE(nvc_in_hardirq_task_context),
+	KUNIT_CASE(nvc_in_hardirq_hard_interrupt),
+	{}
+};
+
+static struct kunit_suite nvc_compat_preempt_suite = {
+	.name = "nvc_compat_preempt",
+	.test_cases = nvc_compat_preempt_cases,
+};
+
+/* ------------------------------------------------------------------------
+ * nvc_compat_string: nvc_strncpy(dest, src, count)
+ *
+ * strncpy() copied src up to its NUL or count bytes, padded the rest of the
+ * count bytes with NULs, never wrote beyond count bytes, did not terminate
+ * a source of count bytes or more, and returned dest.  Each case fills the
+ * buffer with a canary first and checks every byte.
+ */
+
+#define NVC_CANARY 0xa5
+
+static void nvc_fill(char *buf, size_t n)
+{
+	memset(buf, NVC_CANARY, n);
+}
+
+static void nvc_expect_bytes(struct kunit *test, const char *buf,
+			     const char *want, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_EQ_MSG(test, (unsigned char)buf[i], (unsigned char)want[i],
+				    "byte %zu", i);
+}
+
+/* A short source: copied with its NUL, the rest of count zero-filled. */
+static void nvc_strncpy_pads(struct kunit *test)
+{
+	char buf[12];
+	const char want[12] = { 'a', 'b', 'c', 0, 0, 0, 0, 0,
+				NVC_CANARY, NVC_CANARY, NVC_CANARY, NVC_CANARY };
+
+	nvc_fill(buf, sizeof(buf));
+	KUNIT_EXPECT_PTR_EQ(test, nvc_strncpy(buf, "abc", 8), &buf[0]);
+	nvc_expect_bytes(test, buf, want, sizeof(buf));
+}
+
+/* A source of count bytes or more: count bytes, no terminator added. */
+static void nvc_strncpy_truncates_unterminated(struct kunit *test)
+{
+	char buf[8];
+	const char want[8] = { 'n', 'v', 'i', 'd', 'i',
+			       NVC_CANARY, NVC_CANARY, NVC_CANARY };
+
+	nvc_fill(buf, sizeof(buf));
+	KUNIT_EXPECT_PTR_EQ(test, nvc_strncpy(buf, "nvidia-smi", 5), &buf[0]);
+	nvc_expect_bytes(test, buf, want, sizeof(buf));
+
+	nvc_fill(buf, sizeof(buf));
+	nvc_strncpy(buf, "12345", 5);	/* exactly count: no NUL either */
+	KUNIT_EXPECT_EQ(test, memcmp(buf, "12345", 5), 0);
+	KUNIT_EXPECT_EQ(test, (unsigned char)buf[5], NVC_CANARY);
+}
+
+/*
+ * The caller pattern of os_get_current_process_name(): strncpy(buf, comm,
+ * len - 1); buf[len - 1] = '\0';  gives the first len - 1 characters.
+ */
+static void nvc_strncpy_process_name_pattern(struct kunit *test)
+{
+	char buf[6];
+
+	nvc_fill(buf, sizeof(buf));
+	nvc_strncpy(buf, "Xorg-server", sizeof(buf) - 1);
+	buf[sizeof(buf) - 1] = '\0';
+	KUNIT_EXPECT_STREQ(test, buf, "Xorg-");
+
+	nvc_fill(buf, sizeof(buf));
+	nvc_strncpy(buf, "ls", sizeof(buf) - 1);
+	buf[sizeof(buf) - 1] = '\0';
+	KUNIT_EXPECT_STREQ(test, buf, "ls");
+	KUNIT_EXPECT_EQ(test, buf[3], 0);	/* padded, not canary */
+	KUNIT_EXPECT_EQ(test, buf[4], 0);
+}
+
+/* count 0 writes nothing; an empty source gives count NULs. */
+static void nvc_strncpy_edges(struct kunit *test)
+{
+	char buf[4];
+	const char zeros[3] = { 0, 0, 0 };
+
+	nvc_fill(buf, sizeof(buf));
+	KUNIT_EXPECT_PTR_EQ(test, nvc_strncpy(buf, "abc", 0), &buf[0]);
+	KUNIT_EXPECT_EQ(test, (unsigned char)buf[0], NVC_CANARY);
+
+	nvc_fill(buf, sizeof(buf));
+	nvc_strncpy(buf, "", 3);
+	nvc_expect_bytes(test, buf, zeros, 3);
+	KUNIT_EXPECT_EQ(test, (unsigned char)buf[3], NVC_CANARY);
+}
+
+/* A NUL inside the count stops the copy: nothing after it is read in. */
+static void nvc_strncpy_stops_at_nul(struct kunit *test)
+{
+	static const char src[8] = { 'a', 0, 'b', 'c', 'd', 'e', 'f', 'g' };
+	char buf[8];
+	const char want[8] = { 'a', 0, 0, 0, 0, 0, 0, 0 };
+
+	nvc_fill(buf, sizeof(buf));
+	nvc_strncpy(buf, src, sizeof(buf));
+	nvc_expect_bytes(test, buf, want, sizeof(buf));
+}
+
+static struct kunit_case nvc_compat_string_cases[] = {
+	KUNIT_CASE(nvc_strncpy_pads),
+	KUNIT_CASE(nvc_strncpy_truncates_unterminated),
+	KUNIT_CASE(nvc_strncpy_process_name_pattern),
+	KUNIT_CASE(nvc_strncpy_edges),
+	KUNIT_CASE(nvc_strncpy_stops_at_nul),
+	{}
+};
+
+static struct kunit_suite nvc_compat_string_suite = {
+	.name = "nvc_compat_string",
+	.test_cases = nvc_compat_string_cases,
+};
+
+/* ------------------------------------------------------------------------
+ * nvc_compat_dma: nvc_dma_ops_can_map_resource(ops)
+ *
+ * nv_dma_use_map_resource() asked whether the device's DMA ops had the
+ * callback that dma_map_resource() calls: ::map_resource before 6.19,
+ * ::map_phys since.  The wrapper must answer from that callback and from
+ * nothing else.
+ */
+
+#if defined(NVC_DMA_MAP_OPS_HAS_MAP_RESOURCE)
+static dma_addr_t nvc_kunit_map_resource(struct device *dev, phys_addr_t phys,
+					 size_t size, enum dma_data_direction dir,
+					 unsigned long attrs)
+{
+	return DMA_MAPPING_ERROR;
+}
+#else
+static dma_addr_t nvc_kunit_map_phys(struct device *dev, phys_addr_t phys,
+				     size_t size, enum dma_data_direction dir,
+				     unsigned long attrs)
+{
+	return DMA_MAPPING_ERROR;
+}
+#endif
+
+static void *nvc_kunit_alloc(struct device *dev, size_t size, dma_addr_t *handle,
+			     gfp_t gfp, unsigned long attrs)
+{
+	return NULL;
+}
+
+static void nvc_dma_ops_with_mmio_callback(struct kunit *test)
+{
+	struct dma_map_ops *ops = kunit_kzalloc(test, sizeof(*ops), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, ops);
+#if defined(NVC_DMA_MAP_OPS_HAS_MAP_RESOURCE)
+	ops->map_resource = nvc_kunit_map_resource;
+#else
+	ops->map_phys = nvc_kunit_map_phys;
+#endif
+	KUNIT_EXPECT_TRUE(test, nvc_dma_ops_can_map_resource(ops));
+}
+
+/* Other callbacks do not count: ops without the MMIO one say no. */
+static void nvc_dma_ops_without_mmio_callback(struct kunit *test)
+{
+	struct dma_map_ops *ops = kunit_kzalloc(test, sizeof(*ops), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, ops);
+	KUNIT_EXPECT_FALSE(test, nvc_dma_ops_can_map_resource(ops));
+	ops->alloc = nvc_kunit_alloc;
+	KUNIT_EXPECT_FALSE(test, nvc_dma_ops_can_map_resource(ops));
+}
+
+static struct kunit_case nvc_compat_dma_cases[] = {
+	KUNIT_CASE(nvc_dma_ops_with_mmio_callback),
+	KUNIT_CASE(nvc_dma_ops_without_mmio_callback),
+	{}
+};
+
+static struct kunit_suite nvc_compat_dma_suite = {
+	.name = "nvc_compat_dma",
+	.test_cases = nvc_compat_dma_cases,
+};
+
+kunit_test_suites(&nvc_compat_timer_suite,
+		  &nvc_compat_preempt_suite,
+		  &nvc_compat_string_suite,
+		  &nvc_compat_dma_suite);
+
+MODULE_DESCRIPTION("KUnit tests of the nvidia-vgpu-compat timer, preempt, string and DMA wrappers");
+MODULE_LICENSE("Dual MIT/GPL");

@@ -1,0 +1,299 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# The breaks of nvidia.ko outside memory management, 6.15 ... 7.2 (topics
+# 0150-0154): del_timer_sync (6.15), in_irq (6.19), dma_map_ops::map_resource
+# (6.19), strncpy (7.2), the BTF step's PAHOLE (7.0); and the probe and
+# wrapper of pci_resize_resource()'s exclude_bars (6.19, 6.12.y stable).
+#
+#  1. status of each topic in Debian's four real trees, pristine (needed /
+#     fixed-natively: Debian patched 535.274.02 and 550.54.15 itself) and
+#     after apply (applied), and a second apply changes nothing;
+#  2. the probes on every prepared kernel (6.12.95 and 6.12.107 differ only
+#     in the pci_resize_resource() backport: the probe must tell them apart);
+#  3. a module with NVIDIA's licence that calls every wrapper builds and is
+#     modpost clean on every kernel (no GPL-only symbol reaches it), while
+#     the old calls fail exactly on the kernels that removed them;
+#  4. the BTF step: with the driver Makefile's PAHOLE, a module build on a
+#     7.3 tree with a vmlinux fails unpatched and works patched (and 6.12
+#     works both ways); the C++ exclusion of NVIDIA's awk wrapper is kept;
+#  5. real builds (NVC_T33_REAL=0 skips them): the patched trees that need
+#     these topics show none of these errors on 7.3, and 550.163.01 patched
+#     still builds and links nvidia.ko on 6.1 (t30 does 535.216.03).
+#
+# Looked at and not patched (no site in these trees): 6.13 MODULE_IMPORT_NS
+# (DMA_BUF) -- the proprietary nv.c imports nothing and nv-dmabuf.c uses no
+# DMA_BUF symbol; 6.13 crypto_akcipher sign/verify -- USE_LKCA is never
+# defined in the proprietary flavour, the libspdm_*.c glue files are stubs
+# and RM does SPDM crypto inside nv-kernel.o_binary on every kernel;
+# 6.15 hrtimer_init -- NV_NANO_TIMER_USE_HRTIMER is 0 (the hrtimer API is
+# GPL-only); pci_resize_resource -- nv_resize_pcie_bars() is a stub.
+set -eu
+. "$(dirname "$0")/lib/common.sh"
+W=$NVC_OUT/t33
+rm -rf "$W"; mkdir -p "$W"
+KIDS=${NVC_T33_KERNELS:-6.1 6.12 6.12.107 7.2 7.3}
+TOPICS="0150-timer-delete-sync 0151-in-irq 0152-dma-map-phys 0153-strncpy 0154-pahole-gen-btf"
+
+state_of() { # state_of KDIR TOPIC
+	"$VC" status "$1" | awk -v t="$2" '$1 == t { print $2 }'
+}
+expect_states() { # expect_states LABEL KDIR "state state state state state" (in TOPICS order)
+	_l=$1 _k=$2
+	# shellcheck disable=SC2086
+	set -- $3
+	for _t in $TOPICS; do
+		_got=$(state_of "$_k" "$_t")
+		[ "$_got" = "$1" ] && pass "$_l: $_t is $1" || fail "$_l: $_t is '$_got', want $1"
+		shift
+	done
+}
+
+# --- 1. status in Debian's real trees ------------------------------------
+# 535.216.03: Debian's bookworm rebuild, NVIDIA's lines everywhere.
+# 535.274.02-3, 550.54.15-5: Debian backported NVIDIA's fixes (timer 570.153.02,
+#   nv_in_hardirq 580.119.02, map_phys 580.126.09, strncpy 580.178.04, pahole.sh
+#   580.159.03).  550.163.01-2: Debian backported only nv_timer_delete_sync.
+want_pristine() {
+	case $1 in
+	535.216.03) echo "needed needed needed needed needed" ;;
+	535.274.02 | 550.54.15) echo "fixed-natively fixed-natively fixed-natively fixed-natively fixed-natively" ;;
+	550.163.01) echo "fixed-natively needed needed needed needed" ;;
+	esac
+}
+for v in 535.216.03 535.274.02 550.54.15 550.163.01; do
+	src=$(nvidia_src "$v")
+	[ -d "$src" ] || { fail "real $v sources missing (tests/setup/nvidia-sources.sh)"; continue; }
+	want=$(want_pristine "$v")
+	expect_states "real $v" "$src" "$want"
+	d=$W/apply-$v
+	cp -a "$src" "$d"; chmod -R u+w "$d"
+	if "$VC" apply "$d" >"$W/apply-$v.log" 2>&1; then
+		pass "real $v: apply"
+		expect_states "real $v after apply" "$d" "$(echo "$want" | sed 's/needed/applied/g')"
+		before=$(tree_sum "$d")
+		"$VC" apply "$d" >/dev/null 2>&1 && [ "$(tree_sum "$d")" = "$before" ] &&
+			pass "real $v: second apply changes nothing" || fail "real $v: second apply"
+	else
+		fail "real $v: apply"; tail -n 5 "$W/apply-$v.log"
+	fi
+done
+
+# --- 2. probes -------------------------------------------------------------
+# want_probe MACRO KERNEL_ID -> yes | no
+want_probe() {
+	case $1:$2 in
+	NVC_PCI_RESIZE_RESOURCE_HAS_EXCLUDE_BARS:6.1 | NVC_PCI_RESIZE_RESOURCE_HAS_EXCLUDE_BARS:6.12) echo no ;;
+	NVC_PCI_RESIZE_RESOURCE_HAS_EXCLUDE_BARS:*) echo yes ;;
+	*:6.1 | *:6.12 | *:6.12.107) echo yes ;;
+	*) echo no ;;
+	esac
+}
+ready_kids=
+for id in $KIDS; do
+	if ! kernel_ready "$id"; then skip "kernel tree $id is not prepared"; continue; fi
+	ready_kids="$ready_kids $id"
+	if ! "$VC" probe --kernel "$(kernel_build "$id")" >"$W/probe-$id.log" 2>&1; then
+		fail "probes on $id"; tail -n 5 "$W/probe-$id.log"; continue
+	fi
+	for m in NVC_DEL_TIMER_SYNC_PRESENT NVC_IN_IRQ_PRESENT NVC_STRNCPY_PRESENT \
+		NVC_DMA_MAP_OPS_HAS_MAP_RESOURCE NVC_PCI_RESIZE_RESOURCE_HAS_EXCLUDE_BARS; do
+		got=$(awk -v m="$m" '$2 == m { print $1 }' "$W/probe-$id.log")
+		want=$(want_probe "$m" "$id")
+		[ "$got" = "$want" ] && pass "$id ($(kernel_release "$id")): $m $got" ||
+			fail "$id: $m is '$got', want $want"
+	done
+done
+
+# --- 3. wrappers vs. old calls, as external modules ------------------------
+# Both modules have NVIDIA's licence string, so modpost refuses any GPL-only
+# symbol.  The wrapper module gets the compat layer the way the driver does
+# (its Kbuild includes nvidia-vgpu-compat/nvc-compat.Kbuild).
+M=$W/mod-wrappers
+mkdir -p "$M"
+cp -pR "$TOP/compat" "$M/nvidia-vgpu-compat"
+cat >"$M/Kbuild" <<'EOF'
+obj-m += nvc_t33_wrappers.o
+NV_OBJECTS_DEPEND_ON_CONFTEST := nvc_t33_wrappers.o
+include $(src)/nvidia-vgpu-compat/nvc-compat.Kbuild
+EOF
+cat >"$M/nvc_t33_wrappers.c" <<'EOF'
+#include <linux/module.h>
+#include <linux/sched.h>
+#include <linux/timer.h>
+#include <linux/pci.h>
+#include <linux/dma-map-ops.h>
+
+MODULE_LICENSE("NVIDIA");
+
+int nvc_t33_calls(struct timer_list *t, struct pci_dev *pdev,
+		  const struct dma_map_ops *ops, char *buf, size_t len);
+int nvc_t33_calls(struct timer_list *t, struct pci_dev *pdev,
+		  const struct dma_map_ops *ops, char *buf, size_t len)
+{
+	int r = nvc_timer_delete_sync(t);
+
+	if (nvc_in_hardirq())
+		r++;
+	nvc_strncpy(buf, current->comm, len - 1);
+	buf[len - 1] = '\0';
+	r += nvc_dma_ops_can_map_resource(ops);
+	r += nvc_pci_resize_resource(pdev, 1, 10);
+	return r;
+}
+EXPORT_SYMBOL(nvc_t33_calls);
+EOF
+O=$W/mod-old
+mkdir -p "$O"
+printf 'obj-m += nvc_t33_old.o\nnvc_t33_old-y := old_timer.o old_in_irq.o old_strncpy.o old_dma.o old_pci.o main.o\n' >"$O/Kbuild"
+printf '#include <linux/module.h>\nMODULE_LICENSE("NVIDIA");\n' >"$O/main.c"
+printf '#include <linux/timer.h>\nint o_timer(struct timer_list *t);\nint o_timer(struct timer_list *t) { return del_timer_sync(t); }\n' >"$O/old_timer.c"
+printf '#include <linux/preempt.h>\nint o_irq(void);\nint o_irq(void) { return in_irq() != 0; }\n' >"$O/old_in_irq.c"
+printf '#include <linux/string.h>\nchar *o_str(char *d, const char *s, size_t n);\nchar *o_str(char *d, const char *s, size_t n) { return strncpy(d, s, n); }\n' >"$O/old_strncpy.c"
+printf '#include <linux/dma-map-ops.h>\nint o_dma(const struct dma_map_ops *ops);\nint o_dma(const struct dma_map_ops *ops) { return ops->map_resource != NULL; }\n' >"$O/old_dma.c"
+printf '#include <linux/pci.h>\nint o_pci(struct pci_dev *p);\nint o_pci(struct pci_dev *p) { return pci_resize_resource(p, 1, 10); }\n' >"$O/old_pci.c"
+
+# old_fails FILE KERNEL_ID -> yes when the old call must fail there
+old_fails() {
+	case $1:$2 in
+	old_pci:6.1 | old_pci:6.12) echo no ;;
+	old_pci:*) echo yes ;;
+	*:6.1 | *:6.12 | *:6.12.107) echo no ;;
+	*) echo yes ;;
+	esac
+}
+modbuild() { # modbuild DIR KERNEL_ID LOG [MAKE ARGS...]
+	_d=$1 _id=$2 _log=$3; shift 3
+	_kb=$(kernel_build "$_id")
+	LC_ALL=C LANG=C LC_MESSAGES=C LC_CTYPE=C nice make -C "$_kb" M="$_d" -k -j2 "$@" modules >"$_log" 2>&1
+}
+for id in $ready_kids; do
+	make -C "$(kernel_build "$id")" M="$M" clean >/dev/null 2>&1 || true
+	if modbuild "$M" "$id" "$W/wrappers-$id.log" && [ -f "$M/nvc_t33_wrappers.ko" ] &&
+		[ -z "$(modpost_findings "$W/wrappers-$id.log")" ]; then
+		pass "$id: the wrappers build in a module with NVIDIA's licence, modpost clean"
+	else
+		fail "$id: wrappers"; grep -E 'error|modpost|WARNING' "$W/wrappers-$id.log" | head -n 10
+	fi
+	make -C "$(kernel_build "$id")" M="$O" clean >/dev/null 2>&1 || true
+	modbuild "$O" "$id" "$W/old-$id.log" || true
+	for f in old_timer old_in_irq old_strncpy old_dma old_pci; do
+		if grep -q "^$f\.c:[0-9]*:[0-9]*: error:" "$W/old-$id.log" ||
+			grep -q "/$f\.c:[0-9]*:[0-9]*: error:" "$W/old-$id.log"; then got=yes; else got=no; fi
+		want=$(old_fails "$f" "$id")
+		[ "$got" = "$want" ] && pass "$id: the old call in $f.c $([ "$want" = yes ] && echo fails || echo builds)" ||
+			fail "$id: the old call in $f.c: fails=$got, want $want"
+	done
+done
+
+# --- 4. the BTF step and the driver Makefile's PAHOLE -----------------------
+# pahole_of TREE KERNEL_ID: the PAHOLE=... argument the driver's Makefile
+# passes to the kernel build (empty where it passes none).
+pahole_of() {
+	_kb=$(kernel_build "$2")
+	make -s --no-print-directory -C "$1" SYSSRC="$(sh "$TOP/scripts/kernel-source-dir" "$_kb")" \
+		SYSOUT="$_kb" --eval 'nvc-t33-pahole: ; @printf "%s\n" $(PAHOLE_VARIABLES)' nvc-t33-pahole
+}
+B=$W/mod-btf
+mkdir -p "$B"
+printf 'obj-m += nvc_t33_btf.o\n' >"$B/Kbuild"
+printf '#include <linux/module.h>\nMODULE_LICENSE("NVIDIA");\nstruct nvc_t33_s { int a; long b; };\nint nvc_t33_f(struct nvc_t33_s *s);\nint nvc_t33_f(struct nvc_t33_s *s) { return s->a + (int)s->b; }\n' >"$B/nvc_t33_btf.c"
+cat >"$W/pahole-recorder" <<EOF
+#!/bin/sh
+printf '%s\n' "\$*" >>"$W/pahole-args.log"
+exec pahole "\$@"
+EOF
+chmod +x "$W/pahole-recorder"
+PRIS=$(nvidia_src 535.216.03)
+PATCHED=$W/apply-535.216.03
+# btf_build KSRC KOUT PAHOLE_ARG LOG: build the module with that PAHOLE
+btf_build() {
+	make -C "$B" clean >/dev/null 2>&1 || rm -f "$B"/*.ko "$B"/*.o
+	LC_ALL=C nice make -C "$1" KBUILD_OUTPUT="$2" M="$B" "$3" modules >"$4" 2>&1
+}
+has_btf() { readelf -S "$B/nvc_t33_btf.ko" 2>/dev/null | grep -q ' \.BTF '; }
+# A private copy of the 7.3 build tree with the BTF-only vmlinux Debian's
+# headers package ships (the prepared tree has none, so Kbuild skips BTF).
+K73=$W/k73-btf
+deb=$(ls "$NVC_CACHE"/debs/kernels/linux-headers-"$(kernel_release 7.3 2>/dev/null)"_*.deb 2>/dev/null | head -n 1 || true)
+if ! command -v pahole >/dev/null 2>&1; then
+	skip "BTF: pahole is not installed"
+elif [ ! -d "$PATCHED" ] || ! kernel_ready 7.3 || [ -z "$deb" ]; then
+	skip "BTF on 7.3: no patched 535.216.03, 7.3 tree or headers .deb"
+else
+	cp -a "$(kernel_build 7.3)" "$K73"
+	dpkg-deb --fsys-tarfile "$deb" | tar -xOf - "./usr/src/linux-headers-$(kernel_release 7.3)/vmlinux" >"$K73/vmlinux"
+	src73=$(sh "$TOP/scripts/kernel-source-dir" "$(kernel_build 7.3)")
+	old=$(pahole_of "$PRIS" 7.3) new=$(pahole_of "$PATCHED" 7.3)
+	case $old in "PAHOLE=awk "*) pass "7.3: the pristine Makefile passes an awk program as PAHOLE" ;;
+		*) fail "7.3: pristine PAHOLE is '$old'" ;; esac
+	case $new in "PAHOLE=sh $PATCHED/nvidia-vgpu-compat/nvc-pahole.sh") pass "7.3: the patched Makefile passes nvc-pahole.sh" ;;
+		*) fail "7.3: patched PAHOLE is '$new'" ;; esac
+	if btf_build "$src73" "$K73" "$old" "$W/btf-73-old.log"; then
+		fail "7.3 with vmlinux: the awk PAHOLE did not break the BTF step (gen-btf.sh)"
+	else
+		grep -A1 'BTF \[M\]' "$W/btf-73-old.log" | grep -Eq '^awk: .*(unexpected character|syntax error)' &&
+			pass "7.3 with vmlinux: the awk PAHOLE breaks the BTF step (gen-btf.sh word-splits it)" ||
+			{ fail "7.3 with vmlinux: pristine build failed, but not on awk in the BTF step"; tail -n 5 "$W/btf-73-old.log"; }
+	fi
+	: >"$W/pahole-args.log"
+	if NVC_PAHOLE=$W/pahole-recorder btf_build "$src73" "$K73" "$new" "$W/btf-73-new.log" && has_btf; then
+		pass "7.3 with vmlinux: with nvc-pahole.sh the module gets its BTF"
+	else
+		fail "7.3 with vmlinux: patched BTF step"; tail -n 10 "$W/btf-73-new.log"
+	fi
+	grep -q -- '--lang_exclude=[^ ]*,c++,c++11' "$W/pahole-args.log" &&
+		pass "nvc-pahole.sh adds C++ to pahole's --lang_exclude, as NVIDIA's awk program did" ||
+		{ fail "nvc-pahole.sh did not extend --lang_exclude"; cat "$W/pahole-args.log"; }
+	rm -rf "$K73"
+fi
+if command -v pahole >/dev/null 2>&1 && [ -d "$PATCHED" ] && kernel_ready 6.12 && [ -f "$(kernel_build 6.12)/vmlinux" ]; then
+	src612=$(sh "$TOP/scripts/kernel-source-dir" "$(kernel_build 6.12)")
+	for which in pristine patched; do
+		if [ $which = pristine ]; then pv=$(pahole_of "$PRIS" 6.12); else pv=$(pahole_of "$PATCHED" 6.12); fi
+		if btf_build "$src612" "$(kernel_build 6.12)" "$pv" "$W/btf-612-$which.log" && has_btf; then
+			pass "6.12 (vmlinux in the headers): BTF step works with the $which Makefile's PAHOLE"
+		else
+			fail "6.12: BTF step with the $which PAHOLE"; tail -n 10 "$W/btf-612-$which.log"
+		fi
+	done
+fi
+
+# --- 5. real builds ----------------------------------------------------------
+# my_errors LOG: the errors of these breaks (either quote style), one per line
+my_errors() {
+	grep -E "implicit declaration of function .(del_timer_sync|in_irq|strncpy)|has no member named .map_resource|modpost: .*\"(del_timer_sync|in_irq|strncpy)\" .*undefined|^awk: .*(syntax error|unexpected character)" "$1" || true
+}
+if [ "${NVC_T33_REAL:-1}" = 1 ]; then
+	for v in 535.216.03 550.163.01; do
+		id=7.3
+		kernel_ready "$id" || { skip "real $v on $id: tree not prepared"; continue; }
+		[ -d "$W/apply-$v" ] || { fail "real $v: no patched tree"; continue; }
+		d=$W/real-$v-$id
+		cp -a "$W/apply-$v" "$d"
+		build_driver "$d" "$id" "$d.log" nvidia || true
+		if grep -q 'CC \[M\]' "$d.log" && [ -z "$(my_errors "$d.log")" ]; then
+			pass "real $v patched on $id: none of the timer/in_irq/strncpy/map_resource errors"
+		else
+			fail "real $v patched on $id"; my_errors "$d.log" | sort | uniq -c | head -n 10
+		fi
+		table_row "$v (Debian, patched, t33)" "$(kernel_release "$id")" \
+			"$([ -f "$d/nvidia.ko" ] && echo built || echo failed)" \
+			"$(my_errors "$d.log" | wc -l) t33 errors, $(grep -c ' error: ' "$d.log" || true) errors in all" "-"
+		rm -rf "$d"
+	done
+	v=550.163.01 id=6.1
+	if kernel_ready "$id" && [ -d "$W/apply-$v" ]; then
+		d=$W/real-$v-$id
+		cp -a "$W/apply-$v" "$d"
+		if build_driver "$d" "$id" "$d.log" nvidia && [ -f "$d/nvidia.ko" ] && [ -z "$(modpost_findings "$d.log")" ]; then
+			pass "real $v patched: nvidia.ko builds and links on $id, modpost clean"
+		else
+			fail "real $v patched on $id"; grep -E 'error|modpost' "$d.log" | head -n 10
+		fi
+		[ ! -f "$d/nvidia.ko" ] || [ "$(modinfo -F license "$d/nvidia.ko")" = NVIDIA ] &&
+			pass "real $v on $id: nvidia.ko licence is still NVIDIA" || fail "real $v on $id: licence changed"
+		rm -rf "$d"
+	fi
+else
+	skip "real builds (NVC_T33_REAL=0)"
+fi
