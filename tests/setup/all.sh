@@ -1,8 +1,8 @@
 #!/bin/sh
 # Everything the tests need, cached in ${NVC_CACHE:-/var/cache/nvidia-vgpu-compat}:
 #   deps.sh            host tools (apt-get install, machine's own sources)
-#   kernels.sh         kernel build trees 6.1 6.12 7.3
-#   nvidia-sources.sh  NVIDIA kernel sources 550.54.15 535.216.03
+#   kernels.sh         kernel build trees 6.1 6.12 7.3 7.2 6.12.107
+#   nvidia-sources.sh  NVIDIA kernel sources 550.54.15 535.216.03 535.274.02 550.163.01
 # Idempotent: with a warm cache it takes a few seconds and downloads nothing.
 set -eu
 
@@ -26,7 +26,9 @@ run() {
 
 run deps.sh
 run kernels.sh 6.1 6.12 7.3
+run kernels.sh 7.2 6.12.107
 run nvidia-sources.sh 550.54.15 535.216.03
+run nvidia-sources.sh 535.274.02 550.163.01
 
 echo "[all] summary (NVC_CACHE=$NVC_CACHE):"
 printf '%s' "$SUMMARY" | sed 's/^/[all]   /'
