@@ -28,5 +28,6 @@
 #include "nvc-string.h"		/* linux/string.h */
 #include "nvc-dma.h"		/* linux/dma-map-ops.h */
 #include "nvc-pci.h"		/* linux/pci.h */
+#include "nvc-mm.h"		/* linux/mm.h, linux/mmap_lock.h, linux/pgtable.h */
 
 #endif /* NVC_COMPAT_H */
