@@ -52,6 +52,9 @@ uninstall:
 check:
 	sh tests/run.sh
 
+matrix:
+	sh tests/matrix.sh
+
 bench:
 	sh tests/bench.sh
 

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # Real builds: each fixture driver unpatched and patched against every
-# prepared kernel, and Debian's real NVIDIA sources patched against 6.1.
+# prepared kernel (Debian's real NVIDIA sources: t80, the matrix).
 # Unpatched fixtures must build on 6.1 and fail on 6.12 / 7.x with the
 # errors users see; patched ones must build everywhere, modpost clean, with
 # the right vermagic and namespace import.
@@ -103,26 +103,5 @@ for drv in NVIDIA-Linux-x86_64-550.54.16-vgpu-kvm NVIDIA-Linux-x86_64-535.161.05
 	done
 done
 
-# Debian's real NVIDIA sources: patched, nvidia.ko must still build and link
-# (with nv-kernel.o_binary) on 6.1.
-for v in 550.54.15 535.216.03; do
-	id=6.1
-	kernel_ready "$id" || continue
-	src=$(nvidia_src "$v")
-	[ -d "$src" ] || { fail "real $v sources missing"; continue; }
-	d=$W/real-$v
-	cp -a "$src" "$d"
-	"$VC" apply "$d" >/dev/null
-	t0=$(date +%s)
-	if build_driver "$d" "$id" "$d.log" nvidia; then ok=1; else ok=0; fi
-	secs=$(( $(date +%s) - t0 ))
-	findings=$(modpost_findings "$d.log")
-	if [ $ok = 1 ] && [ -f "$d/nvidia.ko" ] && [ -z "$findings" ]; then
-		pass "real $v (Debian), patched, nvidia.ko builds and links on $id"
-	else
-		fail "real $v (Debian), patched, on $id"; grep -E 'error|modpost' "$d.log" | head -n 20
-	fi
-	table_row "$v (Debian, patched)" "$(kernel_release "$id")" \
-		"$([ $ok = 1 ] && [ -z "$findings" ] && echo built || echo failed)" "${findings:-modpost clean}" "$secs"
-	rm -rf "$d"
-done
+# Debian's real NVIDIA sources are built by the matrix (t80, tests/matrix.sh):
+# every driver on every prepared kernel, judged the same way.

@@ -16,9 +16,8 @@
 #  4. the BTF step: with the driver Makefile's PAHOLE, a module build on a
 #     7.3 tree with a vmlinux fails unpatched and works patched (and 6.12
 #     works both ways); the C++ exclusion of NVIDIA's awk wrapper is kept;
-#  5. real builds (NVC_T33_REAL=0 skips them): the patched trees that need
-#     these topics show none of these errors on 7.3, and 550.163.01 patched
-#     still builds and links nvidia.ko on 6.1 (t30 does 535.216.03).
+#  5. real builds: the matrix (t80) builds every patched real tree on every
+#     prepared kernel.
 #
 # Looked at and not patched (no site in these trees): 6.13 MODULE_IMPORT_NS
 # (DMA_BUF) -- the proprietary nv.c imports nothing and nv-dmabuf.c uses no
@@ -259,41 +258,5 @@ if command -v pahole >/dev/null 2>&1 && [ -d "$PATCHED" ] && kernel_ready 6.12 &
 fi
 
 # --- 5. real builds ----------------------------------------------------------
-# my_errors LOG: the errors of these breaks (either quote style), one per line
-my_errors() {
-	grep -E "implicit declaration of function .(del_timer_sync|in_irq|strncpy)|has no member named .map_resource|modpost: .*\"(del_timer_sync|in_irq|strncpy)\" .*undefined|^awk: .*(syntax error|unexpected character)" "$1" || true
-}
-if [ "${NVC_T33_REAL:-1}" = 1 ]; then
-	for v in 535.216.03 550.163.01; do
-		id=7.3
-		kernel_ready "$id" || { skip "real $v on $id: tree not prepared"; continue; }
-		[ -d "$W/apply-$v" ] || { fail "real $v: no patched tree"; continue; }
-		d=$W/real-$v-$id
-		cp -a "$W/apply-$v" "$d"
-		build_driver "$d" "$id" "$d.log" nvidia || true
-		if grep -q 'CC \[M\]' "$d.log" && [ -z "$(my_errors "$d.log")" ]; then
-			pass "real $v patched on $id: none of the timer/in_irq/strncpy/map_resource errors"
-		else
-			fail "real $v patched on $id"; my_errors "$d.log" | sort | uniq -c | head -n 10
-		fi
-		table_row "$v (Debian, patched, t33)" "$(kernel_release "$id")" \
-			"$([ -f "$d/nvidia.ko" ] && echo built || echo failed)" \
-			"$(my_errors "$d.log" | wc -l) t33 errors, $(grep -c ' error: ' "$d.log" || true) errors in all" "-"
-		rm -rf "$d"
-	done
-	v=550.163.01 id=6.1
-	if kernel_ready "$id" && [ -d "$W/apply-$v" ]; then
-		d=$W/real-$v-$id
-		cp -a "$W/apply-$v" "$d"
-		if build_driver "$d" "$id" "$d.log" nvidia && [ -f "$d/nvidia.ko" ] && [ -z "$(modpost_findings "$d.log")" ]; then
-			pass "real $v patched: nvidia.ko builds and links on $id, modpost clean"
-		else
-			fail "real $v patched on $id"; grep -E 'error|modpost' "$d.log" | head -n 10
-		fi
-		[ ! -f "$d/nvidia.ko" ] || [ "$(modinfo -F license "$d/nvidia.ko")" = NVIDIA ] &&
-			pass "real $v on $id: nvidia.ko licence is still NVIDIA" || fail "real $v on $id: licence changed"
-		rm -rf "$d"
-	fi
-else
-	skip "real builds (NVC_T33_REAL=0)"
-fi
+# Done by the matrix (t80, tests/matrix.sh): every patched real tree on every
+# prepared kernel must link nvidia.ko, modpost clean, licence NVIDIA.

@@ -1,0 +1,250 @@
+# shellcheck shell=sh disable=SC2034
+# SPDX-License-Identifier: MIT
+# Helpers of tests/matrix.sh (sourced, POSIX sh): the real driver x kernel
+# matrix.  A "cell" is one NVIDIA source tree built against one kernel tree:
+#
+#   mx_cell_id DRIVER KERNEL [vgpu]    stable name, e.g. 550.54.15-7.3
+#   mx_tree_hash DIR                   checksum of every path, mode, link and
+#                                      file content under DIR
+#   mx_kernel_key KERNEL_ID            release + Module.symvers + .config sums
+#   mx_cc_key                          the compilers' version lines
+#   mx_cache_get KEY / mx_cache_put KEY DIR
+#                                      recorded results in $MX_CACHE/cells
+#   mx_make TREE KERNEL_ID LOG [ARGS]  NVIDIA's own Makefile, -k, nice, C locale
+#   mx_cpu                             MX_CPU: CPU seconds of waited-for children
+#   mx_judge_ko TREE RELEASE LOG RC    sets MX_RESULT, MX_DETAIL for nvidia.ko
+#   mx_judge_vgpu TREE LOG STAMP OBJS  the same for the NV_VGPU_KVM_BUILD objects
+#   mx_errors LOG TREE                 the distinct compiler/modpost errors
+#   mx_declined DRIVER KERNEL          reason from tests/matrix.d/declined.tsv
+#
+# Results: built, failed (declined-known is decided at report time, from the
+# table, so editing the table never needs a rebuild).
+
+# Bump when the judging below changes: every cached result is then stale.
+MX_SCHEMA=2
+
+: "${NVC_CACHE:=/var/cache/nvidia-vgpu-compat}"
+MX_CACHE=$NVC_CACHE/matrix
+MX_JOBS=${NVC_JOBS:-2}
+MX_TIMEOUT=${NVC_MATRIX_CELL_TIMEOUT:-1800}
+MX_TIMES=${TMPDIR:-/tmp}/nvc-matrix-times.$$
+
+mx_cell_id() {
+	if [ "${3:-}" = vgpu ]; then
+		printf '%s+vgpu-%s\n' "$1" "$2"
+	else
+		printf '%s-%s\n' "$1" "$2"
+	fi
+}
+
+mx_tree_hash() {
+	(
+		cd "$1" || exit 1
+		# names, modes and link targets, then the contents
+		find . -mindepth 1 -printf '%P\t%y\t%m\t%l\n' | LC_ALL=C sort
+		find . -type f -print0 | LC_ALL=C sort -z | xargs -0 -r md5sum
+	) | md5sum | cut -d' ' -f1
+}
+
+mx_kernel_key() {
+	_kb=$NVC_CACHE/kernels/$1/build
+	printf '%s %s %s\n' "$(cat "$NVC_CACHE/kernels/$1/release")" \
+		"$(md5sum <"$_kb/Module.symvers" | cut -d' ' -f1)" \
+		"$(md5sum <"$_kb/.config" | cut -d' ' -f1)"
+}
+
+mx_cc_key() {
+	for _c in gcc gcc-12 x86_64-linux-gnu-gcc-12; do
+		printf '%s: %s\n' "$_c" "$("$_c" --version 2>/dev/null | head -n 1)"
+	done
+}
+
+# mx_cache_get KEY: 0 and MX_HIT=<dir> when KEY has a complete record.
+mx_cache_get() {
+	MX_HIT=$MX_CACHE/cells/$1
+	[ "${NVC_MATRIX_NOCACHE:-0}" != 1 ] && [ -f "$MX_HIT/result" ]
+}
+
+# mx_cache_put KEY DIR: DIR holds result detail seconds errors log.gz; it is
+# moved into place whole (a half-written record is never seen).
+mx_cache_put() {
+	mkdir -p "$MX_CACHE/cells"
+	rm -rf "$MX_CACHE/cells/$1"
+	mv "$2" "$MX_CACHE/cells/$1"
+}
+
+# ccache through PATH: a directory of links named like the compilers the
+# kernel trees call (gcc, gcc-12, x86_64-linux-gnu-gcc-12); ccache finds the
+# real compiler further down PATH.  The kernel's CC stays as it was, so
+# CONFIG_CC_VERSION_TEXT still matches.
+mx_ccache_setup() {
+	MX_PATH=$PATH
+	MX_CCACHE=
+	[ "${NVC_MATRIX_CCACHE:-1}" = 1 ] || return 0
+	_cc=$(command -v ccache 2>/dev/null) || {
+		echo "matrix: ccache not found (tests/setup/deps.sh installs it): building without it" >&2
+		return 0
+	}
+	mkdir -p "$MX_CACHE/bin" "$NVC_CACHE/ccache"
+	for _n in cc gcc gcc-12 x86_64-linux-gnu-gcc x86_64-linux-gnu-gcc-12; do
+		ln -sfn "$_cc" "$MX_CACHE/bin/$_n"
+	done
+	MX_PATH=$MX_CACHE/bin:$PATH
+	MX_CCACHE=$NVC_CACHE/ccache
+	export CCACHE_DIR="$MX_CCACHE"
+	export CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-4G}"
+	# the copies are made just before the build: their ctimes are new
+	export CCACHE_SLOPPINESS=include_file_ctime,include_file_mtime
+	# statistics of this run only (runs are serialised by the matrix lock)
+	ccache -z >/dev/null 2>&1 || :
+}
+
+# mx_ccache_stats: "ccache N hits, M misses" since mx_ccache_setup.
+mx_ccache_stats() {
+	[ -n "$MX_CCACHE" ] || { echo "ccache off"; return 0; }
+	ccache --print-stats 2>/dev/null | awk -F'\t' '
+		$1 ~ /^(direct|preprocessed)_cache_hit$/ { h += $2 }
+		$1 == "cache_miss" { m += $2 }
+		END { printf "ccache %d hits, %d misses\n", h, m }'
+}
+
+# mx_make TREE KERNEL_ID LOG [MAKE ARGS...]: build nvidia with the driver's
+# own Makefile (-k: every broken object reports its errors).  The caller's
+# environment passes through (VGX_KVM_BUILD for the vGPU cells).  Gcc must
+# not translate its messages or quotes (Kbuild unexports LC_ALL).
+mx_make() {
+	_tree=$1 _kb=$NVC_CACHE/kernels/$2/build _log=$3
+	shift 3
+	_ks=$(sh "$TOP/scripts/kernel-source-dir" "$_kb")
+	PATH=$MX_PATH LANG=C LC_ALL=C LC_CTYPE=C LC_MESSAGES=C \
+		nice -n "${NVC_MATRIX_NICE:-10}" timeout -k 30 "$MX_TIMEOUT" \
+		make -C "$_tree" -k -j"$MX_JOBS" SYSSRC="$_ks" SYSOUT="$_kb" \
+		NV_KERNEL_MODULES=nvidia "$@" modules >"$_log" 2>&1
+}
+
+# mx_cpu: MX_CPU = CPU seconds (user + system) of every child process this
+# shell has waited for.  The builtin must run in this shell, not in $(...).
+mx_cpu() {
+	times >"$MX_TIMES"
+	MX_CPU=$(awk 'NR == 2 { s = 0; for (i = 1; i <= NF; i++) { split($i, p, "m"); s += p[1] * 60 + p[2] }
+		printf "%.0f\n", s }' "$MX_TIMES")
+}
+
+# mx_errors LOG TREE: distinct errors, paths relative to the tree, ASCII
+# quotes (a log made with a UTF-8 locale has gcc's typographic ones).
+mx_errors() {
+	grep -E '(^|[^a-zA-Z])(error|fatal error):|ERROR: modpost|Bailing out|No rule to make target|make.*: \*\*\* .*(Killed|Terminated)' "$1" |
+		grep -v '^NV_CONFTEST_CFLAGS=\|^KBUILD_CFLAGS=' |
+		sed -e "s|$2/||g" -e 's|^\(\./\)*||' -e "s/\xe2\x80\x98/'/g; s/\xe2\x80\x99/'/g" \
+			-e 's/ \[-Werror=[^]]*\]$//' |
+		awk '!seen[$0]++' || true
+}
+
+# mx_findings LOG: modpost's complaints (GPL-only symbols, namespaces,
+# undefined symbols), shortened, one per line; empty when clean.
+mx_findings() {
+	grep -E 'modpost: .*(GPL-incompatible|GPL-only|namespace|undefined)' "$1" |
+		sed -e 's/^.*modpost: //' -e "s/\xe2\x80\x98/'/g; s/\xe2\x80\x99/'/g" |
+		awk '!seen[$0]++' || true
+}
+
+# mx_short LIST: the first three lines of LIST joined with "; ", and how
+# many more there are.
+mx_short() {
+	printf '%s\n' "$1" | awk 'NF { n++; if (n <= 3) s = s (n > 1 ? "; " : "") $0 }
+		END { if (n > 3) s = s sprintf(" (+%d more)", n - 3); print s }'
+}
+
+# mx_judge_ko TREE RELEASE LOG RC: green when make succeeded, nvidia.ko
+# links, modpost reports no GPL-only use, no namespace problem, no undefined
+# symbol, the vermagic starts with the kernel's release, and the licence is
+# still NVIDIA's own (the layer never turns nvidia.ko into a GPL module).
+mx_judge_ko() {
+	_tree=$1 _rel=$2 _log=$3 _rc=$4
+	_f=$(mx_findings "$_log")
+	_nerr=$(mx_errors "$_log" "$_tree" | grep -c . || true)
+	MX_RESULT=failed
+	if [ ! -f "$_tree/nvidia.ko" ]; then
+		if [ -n "$_f" ]; then
+			MX_DETAIL=$(mx_short "$_f")
+		elif [ "$_rc" = 124 ] || [ "$_rc" = 137 ]; then
+			MX_DETAIL="timed out after $MX_TIMEOUT s"
+		else
+			MX_DETAIL="no nvidia.ko: $_nerr errors in $(mx_error_files "$_log" "$_tree")"
+		fi
+		return 0
+	fi
+	_vm=$(modinfo -F vermagic "$_tree/nvidia.ko" 2>/dev/null | cut -d' ' -f1)
+	_lic=$(modinfo -F license "$_tree/nvidia.ko" 2>/dev/null)
+	if [ -n "$_f" ]; then
+		MX_DETAIL=$(mx_short "$_f")
+	elif [ "$_vm" != "$_rel" ]; then
+		MX_DETAIL="vermagic '$_vm', not $_rel"
+	elif [ "$_lic" != NVIDIA ]; then
+		MX_DETAIL="licence '$_lic', not NVIDIA"
+	elif [ "$_rc" != 0 ]; then
+		MX_DETAIL="nvidia.ko linked, but make exited $_rc ($_nerr errors)"
+	else
+		MX_RESULT=built
+		MX_DETAIL=clean
+	fi
+}
+
+# mx_error_files LOG TREE: the files the errors are in, e.g. "nv.c os-mlock.c"
+# (the first four, and how many more).
+mx_error_files() {
+	_ef=$(mx_errors "$1" "$2" | sed -n 's/^\([^: ]*\.[ch]\):[0-9].*/\1/p' |
+		sed 's|.*/||' | awk '!seen[$0]++ { n++; if (n <= 4) s = s (n > 1 ? " " : "") $0 }
+			END { if (n > 4) s = s sprintf(" (+%d more)", n - 4); print s }')
+	printf '%s\n' "${_ef:-the build (see log)}"
+}
+
+# mx_vgpu_objects TREE: the nvidia/*.o whose sources have NV_VGPU_KVM_BUILD
+# code, among those nvidia.ko is built from.
+mx_vgpu_objects() {
+	sed -n 's|^NVIDIA_SOURCES += \(nvidia/[^ ]*\.c\)$|\1|p' "$1/nvidia/nvidia-sources.Kbuild" |
+		while IFS= read -r _s; do
+			if grep -q 'NV_VGPU_KVM_BUILD' "$1/$_s"; then
+				printf '%s\n' "${_s%.c}.o"
+			fi
+		done
+}
+
+# mx_judge_vgpu TREE LOG STAMP OBJS...: every object was rebuilt (newer than
+# STAMP) with NV_VGPU_KVM_BUILD defined, and nv-pci.o calls into the vGPU
+# interface (its vGPU branch was compiled, not preprocessed away).
+mx_judge_vgpu() {
+	_tree=$1 _log=$2 _stamp=$3
+	shift 3
+	MX_RESULT=failed
+	if ! grep -q '^#define NV_VGPU_KVM_BUILD' "$_tree/conftest/generic.h" 2>/dev/null; then
+		MX_DETAIL="conftest did not define NV_VGPU_KVM_BUILD$(grep -m1 'Bailing out' "$_log" | sed 's/^/: /')"
+		return 0
+	fi
+	_missing=
+	for _o in "$@"; do
+		[ -n "$(find "$_tree/$_o" -newer "$_stamp" 2>/dev/null)" ] ||
+			_missing="$_missing ${_o#nvidia/}"
+	done
+	if [ -n "$_missing" ]; then
+		_n=$(mx_errors "$_log" "$_tree" | grep -c ': error:' || true)
+		MX_DETAIL="not compiled:$_missing ($_n errors in $(mx_error_files "$_log" "$_tree"))"
+		return 0
+	fi
+	if [ -f "$_tree/nvidia/nv-pci.o" ] &&
+		! nm -u "$_tree/nvidia/nv-pci.o" | grep -qw nvidia_vgpu_vfio_probe; then
+		MX_DETAIL="nv-pci.o has no vGPU code (nvidia_vgpu_vfio_probe not called)"
+		return 0
+	fi
+	MX_RESULT=built
+	MX_DETAIL="objects only: $(printf '%s\n' "$@" | sed 's|.*/||' | paste -sd' ' -) compiled with NV_VGPU_KVM_BUILD"
+}
+
+# mx_declined DRIVER KERNEL_ID: the documented reason, if the cell is
+# declined on purpose (driver column may end in " +vgpu"; "*" matches any).
+mx_declined() {
+	[ -f "$MX_DECLINED" ] || return 0
+	awk -F'\t' -v d="$1" -v k="$2" '
+		/^#/ || NF < 3 { next }
+		($1 == d || $1 == "*") && ($2 == k || $2 == "*") { print $3; exit }' "$MX_DECLINED"
+}

@@ -1,0 +1,421 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+#
+# make matrix: the real driver x kernel matrix.  Every cell copies one of
+# Debian's real NVIDIA source trees (nv-kernel.o_binary included, so nvidia.ko
+# links for real), runs "vgpu-compat apply" on it, builds nvidia with the
+# driver's own Makefile against one prepared kernel tree, and is judged:
+#
+#   built           nvidia.ko links; modpost reports no GPL-only symbol use,
+#                   no namespace problem, no undefined symbol; the vermagic
+#                   starts with the kernel's release; the licence is still
+#                   "NVIDIA"
+#   declined-known  it does not build, and tests/matrix.d/declined.tsv says
+#                   why this cell is unsupported on purpose
+#   failed          anything else
+#
+# Each driver also gets a "<version> +vgpu" cell per kernel: the objects
+# whose sources have NV_VGPU_KVM_BUILD branches (nv.c, nv-pci.c, nv-mmap.c,
+# os-interface.c) compiled with it defined, as NVIDIA's conftest does for
+# the vGPU-KVM package (VGX_KVM_BUILD set), with the one vGPU-only header
+# Debian's sources lack supplied from tests/matrix.d/vgpu/.  Objects only:
+# linking every object built that way fails in modpost on exactly three
+# symbols, nvidia_vgpu_vfio_probe and nvidia_vgpu_vfio_remove (called by
+# nv-pci.c) and os_call_vgpu_vfio (called by nv-kernel.o_binary; os-interface.c
+# defines it only without NV_VGPU_KVM_BUILD), all three defined by the vGPU
+# package's nvidia/nv-vgpu-vfio-interface.c, which Debian's sources lack.
+# Debian's nv-kernel.o_binary itself lacks nothing for that link (checked:
+# 550.54.15 on 6.1).
+#
+# usage: tests/matrix.sh [--no-cache] [--no-vgpu] [--drivers "V..."] [--kernels "ID..."]
+#        tests/matrix.sh --overhead [DRIVER [KERNEL_ID]]
+#
+# A cell whose inputs are unchanged (the patched tree's content, the kernel
+# release and its tree's Module.symvers/.config, the compilers' versions) is
+# not rebuilt: its recorded result is reused and marked "(cached)".  Records:
+# $NVC_CACHE/matrix/cells; compilers run through ccache ($NVC_CACHE/ccache).
+#
+# Output: the table on stdout, $NVC_OUT/matrix.tsv (driver, kernel ID,
+# release, result, detail, seconds, cached 0/1, cell, CPU seconds),
+# $NVC_OUT/matrix.md, and per cell $NVC_OUT/matrix/<cell>.log and .errors.  --overhead measures, on one cell
+# (default 550.54.15 on 6.1), apply + build against a build of the pristine
+# tree, alternating, median of 3, without ccache.
+#
+# Environment: NVC_CACHE, NVC_OUT (default tests/out), NVC_JOBS (make -j, 2),
+# NVC_MATRIX_DRIVERS, NVC_MATRIX_KERNELS, NVC_MATRIX_NOCACHE=1,
+# NVC_MATRIX_VGPU=0, NVC_MATRIX_CCACHE=0, NVC_MATRIX_KEEP=1 (keep the trees),
+# NVC_MATRIX_CELL_TIMEOUT (s, 1800), NVC_SKIP_SETUP=1 (do not prepare
+# missing kernel trees / NVIDIA sources).
+#
+# Exit status: 0 every cell built or declined-known; 1 some cell failed;
+# 2 usage.
+set -eu
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=tests/lib/matrix.sh
+. "$TOP/tests/lib/matrix.sh"
+NVC_OUT=${NVC_OUT:-$TOP/tests/out}
+MX_DECLINED=$TOP/tests/matrix.d/declined.tsv
+MX_OVERLAY=$TOP/tests/matrix.d/vgpu
+DRIVERS=${NVC_MATRIX_DRIVERS:-535.216.03 535.274.02 550.54.15 550.163.01}
+KERNELS=${NVC_MATRIX_KERNELS:-6.1 6.12 6.12.107 7.2 7.3}
+VGPU=${NVC_MATRIX_VGPU:-1}
+MODE=matrix
+
+usage() {
+	sed -n 's/^# usage: /usage: /p; s/^#        tests/       tests/p' "$0" >&2
+	exit 2
+}
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--no-cache) NVC_MATRIX_NOCACHE=1; shift ;;
+	--no-vgpu) VGPU=0; shift ;;
+	--drivers) [ $# -ge 2 ] || usage; DRIVERS=$2; shift 2 ;;
+	--kernels) [ $# -ge 2 ] || usage; KERNELS=$2; shift 2 ;;
+	--overhead) MODE=overhead; shift; break ;;
+	-h|--help) usage ;;
+	*) usage ;;
+	esac
+done
+
+die() { printf 'matrix: %s\n' "$*" >&2; exit 1; }
+now() { date +%s; }
+
+# --- setup -------------------------------------------------------------------
+
+prepare_inputs() {
+	_mk='' _mn=''
+	for _k in $KERNELS; do
+		[ -f "$NVC_CACHE/kernels/$_k/ready" ] || _mk="$_mk $_k"
+	done
+	for _d in $DRIVERS; do
+		[ -f "$NVC_CACHE/nvidia/$_d.ready" ] || _mn="$_mn $_d"
+	done
+	[ -n "$_mk$_mn" ] || return 0
+	if [ "${NVC_SKIP_SETUP:-0}" = 1 ]; then
+		echo "matrix: not prepared:$_mk$_mn (NVC_SKIP_SETUP=1): those cells fail" >&2
+		return 0
+	fi
+	# shellcheck disable=SC2086
+	[ -z "$_mk" ] || sh "$TOP/tests/setup/kernels.sh" $_mk ||
+		echo "matrix: tests/setup/kernels.sh$_mk failed" >&2
+	# shellcheck disable=SC2086
+	[ -z "$_mn" ] || sh "$TOP/tests/setup/nvidia-sources.sh" $_mn ||
+		echo "matrix: tests/setup/nvidia-sources.sh$_mn failed" >&2
+}
+
+# A private copy of a pristine tree (files there are read-only).
+copy_tree() {
+	rm -rf "$2"
+	cp -a "$NVC_CACHE/nvidia/$1" "$2"
+	chmod -R u+w "$2"
+}
+
+# --- the overhead of the layer on one cell ------------------------------------
+
+median3() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
+
+overhead() {
+	_d=${1:-550.54.15} _k=${2:-6.1}
+	KERNELS=$_k DRIVERS=$_d
+	prepare_inputs
+	[ -f "$NVC_CACHE/kernels/$_k/ready" ] || die "kernel tree $_k is not prepared"
+	[ -f "$NVC_CACHE/nvidia/$_d.ready" ] || die "NVIDIA sources $_d are not prepared"
+	NVC_MATRIX_CCACHE=0
+	mx_ccache_setup
+	export CCACHE_DISABLE=1
+	_w=$MX_CACHE/work/overhead
+	mkdir -p "$_w" "$NVC_OUT/matrix"
+	_plain='' _layer='' _plain_cpu='' _layer_cpu=''
+	# alternate, starting with the other variant each round
+	for _round in 1 2 3; do
+		case $_round in 2) _order="layer plain" ;; *) _order="plain layer" ;; esac
+		for _v in $_order; do
+			copy_tree "$_d" "$_w/$_v"
+			_log=$NVC_OUT/matrix/overhead-$_v-$_round.log
+			_t0=$(now)
+			mx_cpu
+			_c0=$MX_CPU
+			if [ "$_v" = layer ]; then
+				"$TOP/scripts/vgpu-compat" apply "$_w/$_v" >"$_log.apply" 2>&1 ||
+					die "apply failed: $(tail -n 1 "$_log.apply")"
+			fi
+			mx_make "$_w/$_v" "$_k" "$_log" || die "$_v build failed, see $_log"
+			_s=$(( $(now) - _t0 ))
+			mx_cpu
+			_c=$((MX_CPU - _c0))
+			[ -f "$_w/$_v/nvidia.ko" ] || die "$_v build made no nvidia.ko"
+			echo "overhead: round $_round, $_v: $_s s wall clock, $_c s CPU"
+			if [ "$_v" = layer ]; then
+				_layer="$_layer $_s" _layer_cpu="$_layer_cpu $_c"
+			else
+				_plain="$_plain $_s" _plain_cpu="$_plain_cpu $_c"
+			fi
+			rm -rf "${_w:?}/$_v"
+		done
+	done
+	# shellcheck disable=SC2086
+	_mp=$(median3 $_plain)
+	# shellcheck disable=SC2086
+	_ml=$(median3 $_layer)
+	# shellcheck disable=SC2086
+	_mpc=$(median3 $_plain_cpu)
+	# shellcheck disable=SC2086
+	_mlc=$(median3 $_layer_cpu)
+	{
+		echo "cell: $_d on $(cat "$NVC_CACHE/kernels/$_k/release"), make -j$MX_JOBS, no ccache, alternating, median of 3"
+		echo "without the layer (build):       wall$_plain s, median $_mp s; CPU$_plain_cpu s, median $_mpc s"
+		echo "with the layer (apply + build):  wall$_layer s, median $_ml s; CPU$_layer_cpu s, median $_mlc s"
+		echo "ratio with/without: wall $(awk -v a="$_ml" -v b="$_mp" 'BEGIN { printf "%.3f", a / b }'), CPU $(awk -v a="$_mlc" -v b="$_mpc" 'BEGIN { printf "%.3f", a / b }')"
+	} | tee "$NVC_OUT/matrix-overhead.txt"
+}
+
+# --- the matrix ----------------------------------------------------------------
+
+# record DRIVER KERNEL_ID RELEASE RESULT DETAIL SECONDS CACHED CELL CPU
+record() {
+	_r=$4 _det=$5
+	_why=$(mx_declined "$1" "$2")
+	if [ -n "$_why" ]; then
+		if [ "$_r" = failed ]; then
+			_r=declined-known _det="$_why (failed: $_det)"
+		else
+			_det="$_det; note: declined.tsv still lists this cell"
+		fi
+	fi
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$_r" "$_det" "$6" "$7" "$8" "${9:-0}" >>"$TSV.tmp"
+	N=$((N + 1))
+	_c=
+	[ "$7" = 1 ] && _c=" (cached)"
+	printf '[%2d/%d] %-18s %-22s %s%s, %s s: %s\n' "$N" "$TOTAL" "$1" "$3" "$_r" "$_c" "$6" "$_det"
+}
+
+# from_cache DRIVER KERNEL_ID RELEASE CELL: report a recorded result
+from_cache() {
+	zcat "$MX_HIT/log.gz" >"$OUTD/$4.log" 2>/dev/null || :
+	cp "$MX_HIT/errors" "$OUTD/$4.errors"
+	record "$1" "$2" "$3" "$(cat "$MX_HIT/result")" "$(cat "$MX_HIT/detail")" \
+		"$(cat "$MX_HIT/seconds")" 1 "$4" "$(cat "$MX_HIT/cpu" 2>/dev/null || echo 0)"
+}
+
+# store KEY CELL: record MX_RESULT/MX_DETAIL, the log and errors under KEY
+store() {
+	_rec=$MX_CACHE/cells/.tmp-$1.$$
+	rm -rf "$_rec"
+	mkdir -p "$_rec"
+	printf '%s\n' "$MX_RESULT" >"$_rec/result"
+	printf '%s\n' "$MX_DETAIL" >"$_rec/detail"
+	printf '%s\n' "$SECS" >"$_rec/seconds"
+	printf '%s\n' "$CPU" >"$_rec/cpu"
+	printf '%s\n' "$2" >"$_rec/cell"
+	cp "$OUTD/$2.errors" "$_rec/errors"
+	gzip -c "$OUTD/$2.log" >"$_rec/log.gz"
+	mx_cache_put "$1" "$_rec"
+}
+
+# pair DRIVER KERNEL_ID: the nvidia cell and the +vgpu cell
+pair() {
+	_d=$1 _k=$2
+	_cell=$(mx_cell_id "$_d" "$_k")
+	_vcell=$(mx_cell_id "$_d" "$_k" vgpu)
+	_tree=$MX_CACHE/work/$_cell
+	if [ ! -f "$NVC_CACHE/kernels/$_k/ready" ] || [ ! -f "$NVC_CACHE/nvidia/$_d.ready" ]; then
+		_why="not prepared: kernel tree $_k or NVIDIA sources $_d (tests/setup/)"
+		record "$_d" "$_k" "$_k" failed "$_why" 0 0 "$_cell"
+		[ "$VGPU" != 1 ] || record "$_d +vgpu" "$_k" "$_k" failed "$_why" 0 0 "$_vcell"
+		return 0
+	fi
+	_rel=$(cat "$NVC_CACHE/kernels/$_k/release")
+
+	copy_tree "$_d" "$_tree"
+	"$TOP/scripts/vgpu-compat" apply "$_tree" >"$OUTD/$_cell.apply" 2>&1 && _rc=0 || _rc=$?
+	if [ "$_rc" != 0 ]; then
+		_why="vgpu-compat apply exited $_rc: $(grep -m1 'error' "$OUTD/$_cell.apply" || tail -n 1 "$OUTD/$_cell.apply")"
+		record "$_d" "$_k" "$_rel" failed "$_why" 0 0 "$_cell"
+		[ "$VGPU" != 1 ] || record "$_d +vgpu" "$_k" "$_rel" failed "$_why" 0 0 "$_vcell"
+		[ "${NVC_MATRIX_KEEP:-0}" = 1 ] || rm -rf "$_tree"
+		return 0
+	fi
+	_base=$(printf 'schema %s\ntree %s\nkernel %s\n%s\n' "$MX_SCHEMA" \
+		"$(mx_tree_hash "$_tree")" "$(mx_kernel_key "$_k")" "$CCKEY")
+
+	# nvidia.ko
+	_key=$(printf '%s\nnvidia\n' "$_base" | md5sum | cut -d' ' -f1)
+	_built=0
+	if mx_cache_get "$_key"; then
+		from_cache "$_d" "$_k" "$_rel" "$_cell"
+	else
+		_t0=$(now)
+		mx_cpu
+		_c0=$MX_CPU
+		if mx_make "$_tree" "$_k" "$OUTD/$_cell.log"; then _rc=0; else _rc=$?; fi
+		SECS=$(( $(now) - _t0 ))
+		mx_cpu
+		CPU=$((MX_CPU - _c0))
+		mx_judge_ko "$_tree" "$_rel" "$OUTD/$_cell.log" "$_rc"
+		mx_errors "$OUTD/$_cell.log" "$_tree" >"$OUTD/$_cell.errors"
+		store "$_key" "$_cell"
+		BUILT=$((BUILT + 1))
+		_built=1
+		record "$_d" "$_k" "$_rel" "$MX_RESULT" "$MX_DETAIL" "$SECS" 0 "$_cell" "$CPU"
+	fi
+
+	# +vgpu: the same tree with NV_VGPU_KVM_BUILD, objects only
+	if [ "$VGPU" = 1 ]; then
+		cp -R "$MX_OVERLAY/." "$_tree/"
+		_objs=$(mx_vgpu_objects "$_tree")
+		_vkey=$(printf '%s\nvgpu\n%s\n%s\n' "$_base" "$(mx_tree_hash "$MX_OVERLAY")" "$_objs" |
+			md5sum | cut -d' ' -f1)
+		if mx_cache_get "$_vkey"; then
+			from_cache "$_d +vgpu" "$_k" "$_rel" "$_vcell"
+		else
+			if [ "$_built" = 1 ]; then
+				# conftest ran without VGX_KVM_BUILD: redo its generic.h only
+				rm -f "$_tree/conftest/compile-tests/nvidia_vgpu_kvm_build.h" \
+					"$_tree/conftest/generic.h"
+				for _o in $_objs; do rm -f "$_tree/$_o"; done
+			fi
+			_stamp=$_tree/.nvc-matrix-stamp
+			: >"$_stamp"
+			_srcs=$(printf '%s\n' "$_objs" | sed 's/\.o$/.c/' | paste -sd' ' -)
+			_t0=$(now)
+			mx_cpu
+			_c0=$MX_CPU
+			VGX_KVM_BUILD=1 mx_make "$_tree" "$_k" "$OUTD/$_vcell.log" NVIDIA_SOURCES="$_srcs" || :
+			SECS=$(( $(now) - _t0 ))
+			mx_cpu
+			CPU=$((MX_CPU - _c0))
+			# shellcheck disable=SC2086
+			mx_judge_vgpu "$_tree" "$OUTD/$_vcell.log" "$_stamp" $_objs
+			# only these objects are linked: modpost's complaints mean nothing
+			mx_errors "$OUTD/$_vcell.log" "$_tree" | grep -v 'modpost' >"$OUTD/$_vcell.errors" || :
+			store "$_vkey" "$_vcell"
+			BUILT=$((BUILT + 1))
+			record "$_d +vgpu" "$_k" "$_rel" "$MX_RESULT" "$MX_DETAIL" "$SECS" 0 "$_vcell" "$CPU"
+		fi
+	fi
+	[ "${NVC_MATRIX_KEEP:-0}" = 1 ] || rm -rf "$_tree"
+}
+
+md_escape() { sed -e 's/|/\\|/g'; }
+
+# The Markdown report: a grid, the table, the errors of every cell that is
+# not built.
+write_md() {
+	_rev=$(git -C "$TOP" rev-parse --short HEAD 2>/dev/null || echo unknown)
+	_dirty=$(git -C "$TOP" status --porcelain -- patches compat scripts 2>/dev/null | grep -c . || true)
+	_psum=$( (cd "$TOP" && find patches compat -type f | LC_ALL=C sort | xargs md5sum) | md5sum | cut -c1-12)
+	{
+		echo "# Real driver x kernel matrix"
+		echo
+		echo "Debian's real NVIDIA sources (\`nv-kernel.o_binary\` linked), patched with"
+		echo "\`vgpu-compat apply\`, \`nvidia\` built with the driver's own Makefile."
+		echo "\`+vgpu\`: the objects with \`NV_VGPU_KVM_BUILD\` code only (nv.c, nv-pci.c, nv-mmap.c,"
+		echo "os-interface.c) compiled with it defined; a full link would also need the vGPU"
+		echo "package's \`nv-vgpu-vfio-interface.c\` (\`nvidia_vgpu_vfio_probe\`/\`_remove\`,"
+		echo "\`os_call_vgpu_vfio\`), which Debian's sources lack."
+		echo "Made by \`make matrix\` on $(date -u +%Y-%m-%d), commit $_rev ($_dirty uncommitted"
+		echo "files in patches/, compat/, scripts/; patches+compat sum $_psum)."
+		echo
+		printf '| driver |'
+		for _k in $KERNELS; do printf ' %s |' "$(cat "$NVC_CACHE/kernels/$_k/release" 2>/dev/null || echo "$_k")"; done
+		printf '\n|---|'
+		for _k in $KERNELS; do printf -- '---|'; done
+		printf '\n'
+		cut -f1 "$TSV" | awk '!seen[$0]++' | while IFS= read -r _d; do
+			printf '| %s |' "$_d"
+			for _k in $KERNELS; do
+				_r=$(awk -F'\t' -v d="$_d" -v k="$_k" '$1 == d && $2 == k { print $4 }' "$TSV")
+				printf ' %s |' "${_r:--}"
+			done
+			printf '\n'
+		done
+		echo
+		echo "| driver | kernel | result | modpost findings | seconds |"
+		echo "|---|---|---|---|---|"
+		while IFS="$(printf '\t')" read -r _d _k _rel _r _det _s _c _cell; do
+			[ "$_c" = 1 ] && _r="$_r (cached)"
+			printf '| %s | %s | %s | %s | %s |\n' "$_d" "$_rel" "$_r" "$(printf '%s' "$_det" | md_escape)" "$_s"
+		done <"$TSV"
+		echo
+		echo "$SUMMARY"
+		if awk -F'\t' '$4 != "built"' "$TSV" | grep -q .; then
+			echo
+			echo "## Errors of the cells that did not build"
+			awk -F'\t' '$4 != "built" { print $1 "\t" $3 "\t" $8 }' "$TSV" |
+				while IFS="$(printf '\t')" read -r _d _rel _cell; do
+					echo
+					echo "### $_d on $_rel"
+					echo
+					echo '```'
+					head -n 40 "$OUTD/$_cell.errors" 2>/dev/null
+					_n=$(wc -l <"$OUTD/$_cell.errors" 2>/dev/null || echo 0)
+					[ "$_n" -le 40 ] || echo "... $((_n - 40)) more in tests/out/matrix/$_cell.errors"
+					echo '```'
+				done
+		fi
+	} >"$NVC_OUT/matrix.md"
+}
+
+main() {
+	prepare_inputs
+	mkdir -p "$MX_CACHE/work" "$MX_CACHE/cells" "$NVC_OUT"
+	exec 8>"$MX_CACHE/.lock"
+	if ! flock -n 8; then
+		echo "matrix: another matrix run holds $MX_CACHE/.lock, waiting" >&2
+		flock 8
+	fi
+	rm -rf "$MX_CACHE"/cells/.tmp-*
+	mx_ccache_setup
+	CCKEY=$(mx_cc_key)
+	OUTD=$NVC_OUT/matrix
+	TSV=$NVC_OUT/matrix.tsv
+	rm -rf "$OUTD" "$TSV" "$TSV.tmp"
+	mkdir -p "$OUTD"
+	: >"$TSV.tmp"
+	N=0 BUILT=0
+	TOTAL=$(( $(echo "$DRIVERS" | wc -w) * $(echo "$KERNELS" | wc -w) ))
+	[ "$VGPU" != 1 ] || TOTAL=$((TOTAL * 2))
+	echo "matrix: $TOTAL cells, make -j$MX_JOBS, ccache ${MX_CCACHE:-off}, records in $MX_CACHE/cells"
+	MX_START=$(now)
+	mx_cpu
+	MX_CPU0=$MX_CPU
+	for _d in $DRIVERS; do
+		for _k in $KERNELS; do
+			pair "$_d" "$_k"
+		done
+	done
+	_wall=$(( $(now) - MX_START ))
+	mv "$TSV.tmp" "$TSV"
+
+	_ok=$(awk -F'\t' '$4 == "built"' "$TSV" | grep -c . || true)
+	_dk=$(awk -F'\t' '$4 == "declined-known"' "$TSV" | grep -c . || true)
+	_bad=$(awk -F'\t' '$4 == "failed"' "$TSV" | grep -c . || true)
+	_cold=$(awk -F'\t' '{ s += $6 } END { print s + 0 }' "$TSV")
+	_ccpu=$(awk -F'\t' '{ s += $9 } END { print s + 0 }' "$TSV")
+	mx_cpu
+	SUMMARY="$N cells: $_ok built, $_dk declined-known, $_bad failed. This run: $BUILT built, $((N - BUILT)) cached, $_wall s wall clock, $((MX_CPU - MX_CPU0)) s CPU, $(mx_ccache_stats). Building every cell (sum of the recorded build times): $_cold s wall clock, $_ccpu s CPU."
+	echo
+	{
+		printf 'driver\tkernel\tresult\tmodpost findings\tseconds\n'
+		awk -F'\t' 'BEGIN { OFS = "\t" } { r = $4; if ($7 == 1) r = r " (cached)"; print $1, $3, r, $5, $6 }' "$TSV"
+	} | column -t -s "$(printf '\t')"
+	echo
+	echo "matrix: $SUMMARY"
+	write_md
+	rm -f "$MX_TIMES"
+	echo "matrix: $NVC_OUT/matrix.md, logs and errors in $OUTD"
+	[ "$_bad" -eq 0 ]
+}
+
+dispatch() {
+	case $MODE in
+	overhead) overhead "$@" ;;
+	*) [ $# -eq 0 ] || usage; main ;;
+	esac
+}
+
+# one line: the shell has read all of it before it runs (safe against edits
+# of this file while a matrix is running)
+dispatch "$@"; exit $?
