@@ -36,19 +36,6 @@ rm -rf "$W"; mkdir -p "$W"
 KIDS=${NVC_T32_KERNELS:-6.1 6.12 6.12.107 7.2 7.3}
 TOPICS="0100-follow-pfn 0101-vma-start-write-gpl 0102-vma-flags-bitmap 0103-vma-write-locked"
 
-state_of() { # state_of KDIR TOPIC
-	"$VC" status "$1" | awk -v t="$2" '$1 == t { print $2 }'
-}
-expect_states() { # expect_states LABEL KDIR "state ..." (in TOPICS order)
-	_l=$1 _k=$2
-	# shellcheck disable=SC2086
-	set -- $3
-	for _t in $TOPICS; do
-		_got=$(state_of "$_k" "$_t")
-		[ "$_got" = "$1" ] && pass "$_l: $_t is $1" || fail "$_l: $_t is '$_got', want $1"
-		shift
-	done
-}
 count() { # count ERE FILE: matching lines
 	grep -Ec -- "$1" "$2" || true
 }
@@ -71,14 +58,14 @@ for v in 535.216.03 535.274.02 550.54.15 550.163.01; do
 	src=$(nvidia_src "$v")
 	[ -d "$src" ] || { fail "real $v sources missing (tests/setup/nvidia-sources.sh)"; continue; }
 	want=$(want_pristine "$v")
-	expect_states "real $v" "$src" "$want"
+	expect_topic_states "real $v" "$src" "$want"
 	d=$W/apply-$v
 	cp -a "$src" "$d"; chmod -R u+w "$d"
 	if ! "$VC" apply "$d" >"$W/apply-$v.log" 2>&1; then
 		fail "real $v: apply"; tail -n 5 "$W/apply-$v.log"; continue
 	fi
 	pass "real $v: apply"
-	expect_states "real $v after apply" "$d" "$(echo "$want" | sed 's/needed/applied/g')"
+	expect_topic_states "real $v after apply" "$d" "$(echo "$want" | sed 's/needed/applied/g')"
 	# The lookup no longer gives up: no "return -1;" left in os-mlock.c
 	# (its only one was the stub), one call of the wrapper.
 	[ "$(count '^    return -1;$' "$d/nvidia/os-mlock.c")" = 0 ] &&

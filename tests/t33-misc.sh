@@ -33,19 +33,6 @@ rm -rf "$W"; mkdir -p "$W"
 KIDS=${NVC_T33_KERNELS:-6.1 6.12 6.12.107 7.2 7.3}
 TOPICS="0150-timer-delete-sync 0151-in-irq 0152-dma-map-phys 0153-strncpy 0154-pahole-gen-btf"
 
-state_of() { # state_of KDIR TOPIC
-	"$VC" status "$1" | awk -v t="$2" '$1 == t { print $2 }'
-}
-expect_states() { # expect_states LABEL KDIR "state state state state state" (in TOPICS order)
-	_l=$1 _k=$2
-	# shellcheck disable=SC2086
-	set -- $3
-	for _t in $TOPICS; do
-		_got=$(state_of "$_k" "$_t")
-		[ "$_got" = "$1" ] && pass "$_l: $_t is $1" || fail "$_l: $_t is '$_got', want $1"
-		shift
-	done
-}
 
 # --- 1. status in Debian's real trees ------------------------------------
 # 535.216.03: Debian's bookworm rebuild, NVIDIA's lines everywhere.
@@ -63,12 +50,12 @@ for v in 535.216.03 535.274.02 550.54.15 550.163.01; do
 	src=$(nvidia_src "$v")
 	[ -d "$src" ] || { fail "real $v sources missing (tests/setup/nvidia-sources.sh)"; continue; }
 	want=$(want_pristine "$v")
-	expect_states "real $v" "$src" "$want"
+	expect_topic_states "real $v" "$src" "$want"
 	d=$W/apply-$v
 	cp -a "$src" "$d"; chmod -R u+w "$d"
 	if "$VC" apply "$d" >"$W/apply-$v.log" 2>&1; then
 		pass "real $v: apply"
-		expect_states "real $v after apply" "$d" "$(echo "$want" | sed 's/needed/applied/g')"
+		expect_topic_states "real $v after apply" "$d" "$(echo "$want" | sed 's/needed/applied/g')"
 		before=$(tree_sum "$d")
 		"$VC" apply "$d" >/dev/null 2>&1 && [ "$(tree_sum "$d")" = "$before" ] &&
 			pass "real $v: second apply changes nothing" || fail "real $v: second apply"

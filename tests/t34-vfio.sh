@@ -19,17 +19,6 @@ set -eu
 W=$NVC_OUT/t34
 rm -rf "$W"; mkdir -p "$W"
 
-state_of() { # state_of KDIR TOPIC
-	"$VC" status "$1" | awk -v t="$2" '$1 == t { print $2 }'
-}
-expect_states() { # expect_states LABEL KDIR "topic=state ..."
-	_l=$1 _k=$2
-	for _ts in $3; do
-		_want=${_ts#*=} _got=$(state_of "$_k" "${_ts%%=*}")
-		if [ "$_got" = "$_want" ]; then pass "$_l: ${_ts%%=*} is $_want"
-		else fail "$_l: ${_ts%%=*} is '$_got', want $_want"; fi
-	done
-}
 # has_error LOG ERE: does the build log have this error?  (gcc quotes: ' or UTF-8)
 has_error() { grep -Eq -- "$2" "$1"; }
 

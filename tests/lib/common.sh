@@ -1,10 +1,12 @@
 # SPDX-License-Identifier: MIT
+# shellcheck shell=sh
 # Sourced by every tests/t*.sh.  One behaviour per check; each check prints
 # "ok - ..." or "not ok - ..." and is counted in $NVC_RESULTS, which
 # tests/run.sh sums into "N passed, M failed".
 
 NVC_CACHE=${NVC_CACHE:-/var/cache/nvidia-vgpu-compat}
 TOP=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck disable=SC2034 # used by the tests that source this file
 VC=$TOP/scripts/vgpu-compat
 FIXTURES=$TOP/tests/fixtures/drivers
 NVC_RESULTS=${NVC_RESULTS:-/dev/null}
@@ -42,6 +44,19 @@ kernel_ids() { echo "${NVC_KERNELS:-6.1 6.12 7.3}"; }
 kernel_build() { echo "$NVC_CACHE/kernels/$1/build"; }
 kernel_release() { cat "$NVC_CACHE/kernels/$1/release"; }
 kernel_ready() { [ -f "$NVC_CACHE/kernels/$1/ready" ]; }
+# kernel_checkpatch: scripts/checkpatch.pl of the newest prepared kernel
+# tree that has one (7.3 keeps its full source; 7.2, 6.12.107 and 6.1-src
+# have it too); prints nothing when none has.
+kernel_checkpatch() {
+	for _kd in "$NVC_CACHE"/kernels/*/; do
+		if [ -f "$_kd/ready" ]; then basename "$_kd"; fi
+	done | sort -rV | while IFS= read -r _id; do
+		for _cp in source build; do
+			_cp=$NVC_CACHE/kernels/$_id/$_cp/scripts/checkpatch.pl
+			if [ -f "$_cp" ]; then echo "$_cp"; fi
+		done
+	done | head -n 1
+}
 
 # tree_sum DIR: a checksum of every file's path, mode and content.
 tree_sum() {
@@ -81,4 +96,31 @@ build_driver() {
 # undefined symbols), one per line; empty when clean.
 modpost_findings() {
 	grep -E 'modpost: .*(GPL-incompatible|GPL-only|namespace|undefined)|ERROR: modpost' "$1" || true
+}
+
+# Topic states as "vgpu-compat status" reports them.
+# state_of KDIR TOPIC: one topic's state.
+state_of() {
+	"$VC" status "$1" | awk -v t="$2" '$1 == t { print $2 }'
+}
+# expect_states LABEL KDIR "topic=state ...": one check per topic.
+expect_states() {
+	_es_l=$1
+	"$VC" status "$2" >"$NVC_OUT/states.txt" 2>&1 || :
+	for _es in $3; do
+		_es_want=${_es#*=}
+		_es_got=$(awk -v t="${_es%%=*}" '$1 == t { print $2 }' "$NVC_OUT/states.txt")
+		if [ "$_es_got" = "$_es_want" ]; then pass "$_es_l: ${_es%%=*} is $_es_want"
+		else fail "$_es_l: ${_es%%=*} is '$_es_got', want $_es_want"; fi
+	done
+}
+# expect_topic_states LABEL KDIR "state ...": the states of $TOPICS, in order.
+expect_topic_states() {
+	_ets=
+	_ets_w=$3
+	for _et in $TOPICS; do
+		_ets="$_ets $_et=${_ets_w%% *}"
+		_ets_w=${_ets_w#* }
+	done
+	expect_states "$1" "$2" "$_ets"
 }
