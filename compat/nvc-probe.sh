@@ -3,12 +3,13 @@
 #
 # nvc-probe.sh CC CFLAGS PROBE_DIR OUT_HEADER KERNELRELEASE
 #
-# Compiles every PROBE_DIR/*.c with "CC CFLAGS"; a probe whose first line is
-# "/* NVC_PROBE: NAME */" yields "#define NAME 1" in OUT_HEADER when it
-# compiles, "/* #undef NAME */" when it does not.  OUT_HEADER is kept as it is
-# when it was made for the same kernel release and probe set, so probes run
-# once per kernel.  The baseline probe must compile: otherwise the flags are
-# wrong and the script fails rather than produce a header full of "no".
+# Compiles every PROBE_DIR/*.c with "CC CFLAGS"; a probe whose second line
+# is "/* NVC_PROBE: NAME */" (the first is its SPDX line) yields
+# "#define NAME 1" in OUT_HEADER when it compiles, "/* #undef NAME */" when
+# it does not.  OUT_HEADER is kept as it is when it was made for the same
+# kernel release and probe set, so probes run once per kernel.  The baseline
+# probe must compile: otherwise the flags are wrong and the script fails
+# rather than produce a header full of "no".
 #
 # Exit status: 0 header written or reused; 1 baseline probe failed; 2 usage.
 set -eu
@@ -58,8 +59,8 @@ fi
 	echo "#define NVC_PROBED_KERNEL_RELEASE \"$release\""
 	for p in "$probes"/*.c; do
 		n=$(basename "$p" .c)
-		name=$(sed -n '1s|^/\* NVC_PROBE: \([A-Z0-9_]*\) \*/$|\1|p' "$p")
-		[ -n "$name" ] || { echo "nvc-probe: $p lacks its NVC_PROBE line" >&2; exit 2; }
+		name=$(sed -n '2s|^/\* NVC_PROBE: \([A-Z0-9_]*\) \*/$|\1|p' "$p")
+		[ -n "$name" ] || { echo "nvc-probe: $p lacks its NVC_PROBE line (line 2)" >&2; exit 2; }
 		if [ -f "$tmp/$n.ok" ]; then
 			echo "#define $name 1"
 		else

@@ -38,7 +38,9 @@ for h in "$TOP"/compat/nvc-*.h; do
 done
 for p in "$TOP"/compat/probes/*.c; do
 	n=$(basename "$p")
-	head -n 1 "$p" | grep -Eq '^/\* NVC_PROBE: NVC_[A-Z0-9_]+ \*/$' || fail "$n: first line is not the NVC_PROBE line"
+	# line 1 the SPDX line (checkpatch, t05), line 2 what nvc-probe.sh reads
+	[ "$(sed -n 1p "$p")" = "// SPDX-License-Identifier: MIT" ] || fail "$n: line 1 is not the SPDX line"
+	sed -n 2p "$p" | grep -Eq '^/\* NVC_PROBE: NVC_[A-Z0-9_]+ \*/$' || fail "$n: line 2 is not the NVC_PROBE line"
 	[ "$n" = baseline.c ] && continue
 	c=$(tr '\n*' '  ' <"$p" | tr -s ' ')
 	echo "$c" | grep -Eq 'commit [0-9a-f]{12}' && echo "$c" | grep -Eq '(in|since|from|\() ?[0-9]\.[0-9]+' &&

@@ -47,9 +47,9 @@ done
 # another kernel release -> probes run again.
 P=$W/cache
 mkdir -p "$P/probes"
-printf '/* NVC_PROBE: NVC_PROBE_BASELINE */\nint a(void);\nint a(void) { return 0; }\n' >"$P/probes/baseline.c"
-printf '/* NVC_PROBE: NVC_T_YES */\nint b(void);\nint b(void) { return 0; }\n' >"$P/probes/yes.c"
-printf '/* NVC_PROBE: NVC_T_NO */\nint c(void) { return undeclared_thing; }\n' >"$P/probes/no.c"
+printf '// SPDX-License-Identifier: MIT\n/* NVC_PROBE: NVC_PROBE_BASELINE */\nint a(void);\nint a(void) { return 0; }\n' >"$P/probes/baseline.c"
+printf '// SPDX-License-Identifier: MIT\n/* NVC_PROBE: NVC_T_YES */\nint b(void);\nint b(void) { return 0; }\n' >"$P/probes/yes.c"
+printf '// SPDX-License-Identifier: MIT\n/* NVC_PROBE: NVC_T_NO */\nint c(void) { return undeclared_thing; }\n' >"$P/probes/no.c"
 sh "$TOP/compat/nvc-probe.sh" gcc "-O0" "$P/probes" "$P/h" 1.0-test
 grep -qx '#define NVC_T_YES 1' "$P/h" && grep -qx '/\* #undef NVC_T_NO \*/' "$P/h" &&
 	pass "probe runner: compiles -> define, fails -> undef" || fail "probe runner results"
@@ -58,6 +58,12 @@ sh "$TOP/compat/nvc-probe.sh" gcc "-O0" "$P/probes" "$P/h" 1.0-test
 [ "$(stat -c %Y "$P/h")" = "$(date -d 2000-01-01 +%s)" ] && pass "probe runner: same kernel reuses the header" || fail "probe runner reran for the same kernel"
 sh "$TOP/compat/nvc-probe.sh" gcc "-O0" "$P/probes" "$P/h" 2.0-test
 grep -q 'NVC_PROBED_KERNEL_RELEASE "2.0-test"' "$P/h" && pass "probe runner: another kernel release reruns" || fail "probe runner kept a stale header"
-printf '/* NVC_PROBE: NVC_PROBE_BASELINE */\nint a(void) { return nope; }\n' >"$P/probes/baseline.c"
+printf '// SPDX-License-Identifier: MIT\n/* NVC_PROBE: NVC_PROBE_BASELINE */\nint a(void) { return nope; }\n' >"$P/probes/baseline.c"
 check_fails "probe runner: broken flags (baseline fails) is an error, not 'no'" 1 'baseline probe does not compile' \
 	sh "$TOP/compat/nvc-probe.sh" gcc "-O0" "$P/probes" "$P/h2" 3.0-test
+# The NVC_PROBE line is line 2 (line 1 is the SPDX line checkpatch wants):
+# a probe with it anywhere else is an error, not a silent "no".
+printf '// SPDX-License-Identifier: MIT\n/* NVC_PROBE: NVC_PROBE_BASELINE */\nint a(void);\nint a(void) { return 0; }\n' >"$P/probes/baseline.c"
+printf '/* NVC_PROBE: NVC_T_YES */\nint b(void);\nint b(void) { return 0; }\n' >"$P/probes/yes.c"
+check_fails "probe runner: a probe without its NVC_PROBE line on line 2 is an error" 2 'yes\.c lacks its NVC_PROBE line' \
+	sh "$TOP/compat/nvc-probe.sh" gcc "-O0" "$P/probes" "$P/h3" 4.0-test

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* NVC_PROBE: NVC_PROBE_BASELINE */
 /*
  * Must compile on every kernel.  If it does not, the probe flags are wrong

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* NVC_PROBE: NVC_BUS_TYPE_HAS_IOMMU_OPS */
 /*
  * struct bus_type::iommu_ops, removed in 6.8 by commit 17de3f5fdd35

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* NVC_PROBE: NVC_DEL_TIMER_SYNC_PRESENT */
 /*
  * del_timer_sync(), removed in 6.15 by commit 8fa7292fee5c ("treewide:

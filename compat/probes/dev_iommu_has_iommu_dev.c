@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* NVC_PROBE: NVC_DEV_IOMMU_HAS_IOMMU_DEV */
 /*
  * struct dev_iommu::iommu_dev and struct iommu_device::ops, the per-device

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* NVC_PROBE: NVC_DMA_MAP_OPS_HAS_MAP_RESOURCE */
 /*
  * struct dma_map_ops::map_resource, removed in 6.19 by commit 14cb413af00c

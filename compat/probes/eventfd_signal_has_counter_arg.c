@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* NVC_PROBE: NVC_EVENTFD_SIGNAL_HAS_COUNTER_ARG */
 /*
  * eventfd_signal(ctx, n): the counter argument was removed in 6.8 by commit

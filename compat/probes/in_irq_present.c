@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* NVC_PROBE: NVC_IN_IRQ_PRESENT */
 /*
  * in_irq(), the old name of in_hardirq(), removed in 6.19 by commit

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* NVC_PROBE: NVC_IRQ_BYPASS_PRODUCER_HAS_TOKEN */
 /*
  * struct irq_bypass_producer::token, the key (an eventfd_ctx) by which the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* NVC_PROBE: NVC_IRQ_BYPASS_REGISTER_PRODUCER_TAKES_EVENTFD_AND_IRQ */
 /*
  * irq_bypass_register_producer(producer, eventfd, irq): since 6.17 the IRQ

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* NVC_PROBE: NVC_MODULE_IMPORT_NS_TAKES_IDENTIFIER */
 /*
  * MODULE_IMPORT_NS(NS) stringifies an identifier; since 6.13, commit

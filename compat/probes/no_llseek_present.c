@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* NVC_PROBE: NVC_NO_LLSEEK_PRESENT */
 /*
  * no_llseek(), removed in 6.12 by commit cb787f4ac0c2 ("[tree-wide] finally

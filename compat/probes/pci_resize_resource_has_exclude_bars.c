@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* NVC_PROBE: NVC_PCI_RESIZE_RESOURCE_HAS_EXCLUDE_BARS */
 /*
  * pci_resize_resource(dev, resno, size, exclude_bars): the exclude_bars

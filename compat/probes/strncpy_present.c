@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* NVC_PROBE: NVC_STRNCPY_PRESENT */
 /*
  * strncpy(), removed from the kernel in 7.2 by commit 079a028d6327

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* NVC_PROBE: NVC_VFIO_DEVICE_OPS_HAS_DETACH_IOAS */
 /*
  * struct vfio_device_ops::detach_ioas, added in 6.6 by commit 9048c7341c4d

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* NVC_PROBE: NVC_VFIO_DEVICE_OPS_HAS_GET_REGION_INFO_CAPS */
 /*
  * struct vfio_device_ops::get_region_info_caps, added in 6.19 by commit

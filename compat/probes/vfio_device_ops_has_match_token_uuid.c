@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /* NVC_PROBE: NVC_VFIO_DEVICE_OPS_HAS_MATCH_TOKEN_UUID */
 /*
  * struct vfio_device_ops::match_token_uuid, added in 6.17 by commit
