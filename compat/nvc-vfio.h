@@ -89,8 +89,10 @@
 #include <linux/uaccess.h>
 #include <linux/vfio.h>
 
-/* The most room a driver's capabilities may take (a sparse mmap cap for
- * 4096 areas is 64 KiB). */
+/*
+ * The most room a driver's capabilities may take (a sparse mmap cap for
+ * 4096 areas is 64 KiB).
+ */
 #define NVC_VFIO_REGION_INFO_CAPS_MAX	(256 * 1024)
 
 typedef int (*nvc_vfio_region_info_fn)(struct vfio_device *vdev,
