@@ -38,6 +38,7 @@ cleanup_dkms
 made_links=
 
 ids=$(kernel_ids)
+# shellcheck disable=SC2086 # a space-separated list of kernel IDs
 set -- $ids
 k1=$(link_kernel "$1"); k2=$(link_kernel "$2"); k3=$(link_kernel "$3")
 

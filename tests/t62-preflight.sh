@@ -17,7 +17,6 @@ set -eu
 W=$NVC_OUT/t62
 rm -rf "$W"; mkdir -p "$W"
 
-PF="$VC preflight"
 F550=$FIXTURES/NVIDIA-Linux-x86_64-550.54.16-vgpu-kvm
 F535=$FIXTURES/NVIDIA-Linux-x86_64-535.161.05-vgpu-kvm
 REAL="535.216.03 535.274.02 550.54.15 550.163.01"
@@ -48,8 +47,7 @@ TOPICS="0001-iommu-bus-ops 0002-eventfd-signal 0003-iommufd-namespace 0004-vfio-
 expected_rows() {
 	_k=$(echo "$kern_states" | awk -v k="$1" '$1 == k { $1 = ""; print }')
 	_d=$(echo "$drv_states" | awk -v d="$2" '$1 == d { $1 = ""; print }')
-	set -- $TOPICS
-	for _t; do
+	for _t in $TOPICS; do
 		_since=$(sed -n 's/^X-Kernel-Release: //p' "$TOP/patches/$_t"/*.patch | head -n 1)
 		# shellcheck disable=SC2086
 		_ks=$(echo $_k | cut -d' ' -f"$(( ${_t%%-*} + 0 ))")
@@ -120,7 +118,7 @@ for id in 6.1 6.12 7.3; do
 	rel=$(kernel_release "$id")
 	t0=$(date +%s)
 	# shellcheck disable=SC2046
-	if $PF --kernel "$(kernel_build "$id")" $(drivers_args) >"$W/$id.out" 2>&1; then rc=0; else rc=$?; fi
+	if "$VC" preflight --kernel "$(kernel_build "$id")" $(drivers_args) >"$W/$id.out" 2>&1; then rc=0; else rc=$?; fi
 	echo "    preflight on $id for 6 drivers: $(( $(date +%s) - t0 )) s"
 	[ "$rc" = 0 ] && pass "$id: exit 0 (every known break handled)" ||
 		{ fail "$id: exit $rc, wanted 0"; tail -n 20 "$W/$id.out"; }
@@ -147,7 +145,7 @@ sed -i "s|^export KBUILD_OUTPUT = .*|export KBUILD_OUTPUT = $K8|" "$K8/Makefile"
 echo 8.0.0-nvc-test >"$K8/include/config/kernel.release"
 sed -i 's/^#define UTS_RELEASE .*/#define UTS_RELEASE "8.0.0-nvc-test"/' "$K8/include/generated/utsrelease.h"
 # shellcheck disable=SC2046
-if $PF --kernel "$K8" $(drivers_args) >"$W/8.0.out" 2>&1; then rc=0; else rc=$?; fi
+if "$VC" preflight --kernel "$K8" $(drivers_args) >"$W/8.0.out" 2>&1; then rc=0; else rc=$?; fi
 [ "$rc" = 7 ] && pass "8.0: exit 7 (kernel unknown)" || { fail "8.0: exit $rc, wanted 7"; tail -n 20 "$W/8.0.out"; }
 check_rows 8.0 "$W/8.0.out"
 # One paragraph: what is wrong, what DKMS does, what to do.
@@ -168,17 +166,17 @@ tail -n 1 "$W/8.0.out" | grep -q '^result: NOT OK: driver 550.54.16: Linux 8.0.0
 mkdir -p "$W/nomods"
 check_fails "no headers for a Proxmox kernel: exit 7, names proxmox-headers" 7 \
 	'headers: missing for Linux 7.1.0-1-pve .*apt install proxmox-headers-7\.1\.0-1-pve' \
-	env NVC_MODULES_DIR="$W/nomods" $PF --kernel 7.1.0-1-pve --driver "$F550"
+	env NVC_MODULES_DIR="$W/nomods" "$VC" preflight --kernel 7.1.0-1-pve --driver "$F550"
 check_fails "no headers for a Debian kernel: exit 7, names linux-headers" 7 \
 	'result: NOT OK: .*no headers for Linux 6\.12\.99-amd64.*apt install linux-headers-6\.12\.99-amd64' \
-	env NVC_MODULES_DIR="$W/nomods" $PF --kernel 6.12.99-amd64 --driver "$F550"
+	env NVC_MODULES_DIR="$W/nomods" "$VC" preflight --kernel 6.12.99-amd64 --driver "$F550"
 check_fails "a kernel older than 6.1: exit 7, says older" 7 \
 	'verdict: NOT OK: Linux 5\.15\.0-1-pve is older than every kernel nvidia-vgpu-compat knows \(6\.1 to 7\.3\)' \
-	env NVC_MODULES_DIR="$W/nomods" $PF --kernel 5.15.0-1-pve --driver "$F550"
+	env NVC_MODULES_DIR="$W/nomods" "$VC" preflight --kernel 5.15.0-1-pve --driver "$F550"
 check_fails "--kernel a directory that is no build tree: exit 7" 7 'not a kernel build directory' \
-	$PF --kernel "$W/nomods" --driver "$F550"
+	"$VC" preflight --kernel "$W/nomods" --driver "$F550"
 check_fails "--driver that is no driver: exit 3" 3 'is not an NVIDIA driver tree' \
-	$PF --kernel 6.1.0-nvc --driver "$W/nomods"
+	"$VC" preflight --kernel 6.1.0-nvc --driver "$W/nomods"
 
 # --- DKMS trees, with a stub dkms ------------------------------------------------
 STUBS=$W/stubs
@@ -219,7 +217,7 @@ SRC=$W/src
 "$VC" import "$F550" --prefix "$SRC" >/dev/null
 T=$SRC/nvidia-vgpu-compat-$V
 K61=$(kernel_build 6.1) R61=$(kernel_release 6.1)
-pfd() { env PATH="$SPATH" NVC_SRC_PREFIX="$SRC" NVC_DKMS_TREE="$W/dkms" $PF "$@"; }
+pfd() { env PATH="$SPATH" NVC_SRC_PREFIX="$SRC" NVC_DKMS_TREE="$W/dkms" "$VC" preflight "$@"; }
 
 printf 'nvidia-vgpu-compat/%s, %s, x86_64: installed\n' "$V" "$R61" >"$W/status"
 if pfd --kernel "$K61" >"$W/d1.out" 2>&1; then rc=0; else rc=$?; fi
@@ -280,7 +278,7 @@ tr '\n' ' ' <"$W/d7.out" | tr -s ' ' | grep -qF 'With dkms 3.0.10 (before 3.0.11
 	pass "dkms 3.0.10: the paragraph says the decline fails the kernel package's configuration" || { fail "dkms 3.0.10 note"; cat "$W/d7.out"; }
 
 check_fails "no driver installed: exit 4" 4 '^result: no nvidia-vgpu-compat driver is installed' \
-	env PATH="$SPATH" NVC_SRC_PREFIX="$W/none" STUB_DKMS_STATUS=/dev/null $PF --kernel "$K61"
+	env PATH="$SPATH" NVC_SRC_PREFIX="$W/none" STUB_DKMS_STATUS=/dev/null "$VC" preflight --kernel "$K61"
 
 # --- the kernel postinst hook ---------------------------------------------------
 HOOK=$TOP/scripts/kernel-postinst.d/zz-nvidia-vgpu-compat

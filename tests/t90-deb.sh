@@ -50,6 +50,7 @@ openssl req -new -x509 -newkey rsa:2048 -nodes -days 3650 -outform DER \
   echo "mok_certificate=\"$W/mok.der\""; } >"$conf.new"
 mkdir -p /etc/dkms; mv "$conf.new" "$conf"
 
+# shellcheck disable=SC2046 # a space-separated list of kernel IDs
 set -- $(kernel_ids)
 ks=
 for id in "$1" "$2"; do
@@ -74,7 +75,7 @@ for k in $ks; do
 	dkms status -m nvidia-vgpu-compat -v "$V" -k "$k" | grep -q ': installed' &&
 		pass "installed for $k" || fail "not installed for $k"
 	for m in nvidia nvidia-vgpu-vfio; do
-		ko=$(ls "/lib/modules/$k/updates/dkms/$m.ko"* 2>/dev/null | head -n 1)
+		ko=$(find "/lib/modules/$k/updates/dkms" -maxdepth 1 -name "$m.ko*" 2>/dev/null | head -n 1)
 		signer=$( [ -n "$ko" ] && modinfo -F signer "$ko" 2>/dev/null || true)
 		[ "$signer" = "nvidia-vgpu-compat test signing key" ] &&
 			pass "$m.ko for $k is signed with the DKMS key" || fail "$m.ko for $k: signer '$signer'"

@@ -9,19 +9,22 @@
 set -eu
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=${1:-$TOP/patches}
+NVC_CACHE=${NVC_CACHE:-/var/cache/nvidia-vgpu-compat}
 # Pristine trees the topic scripts diff against: our fixtures (NVIDIA's
 # pristine vGPU sites) and Debian's NVIDIA sources (tests/setup/nvidia-sources.sh).
-F550=$TOP/tests/fixtures/drivers/NVIDIA-Linux-x86_64-550.54.16-vgpu-kvm/kernel
-F535=$TOP/tests/fixtures/drivers/NVIDIA-Linux-x86_64-535.161.05-vgpu-kvm/kernel
-NVC_CACHE=${NVC_CACHE:-/var/cache/nvidia-vgpu-compat}
-D550_54=$NVC_CACHE/nvidia/550.54.15
-D550_163=$NVC_CACHE/nvidia/550.163.01
-D535_216=$NVC_CACHE/nvidia/535.216.03
-D535_274=$NVC_CACHE/nvidia/535.274.02
+# shellcheck disable=SC2034 # used by the patches.d/*.sh sourced below
+{
+	F550=$TOP/tests/fixtures/drivers/NVIDIA-Linux-x86_64-550.54.16-vgpu-kvm/kernel
+	F535=$TOP/tests/fixtures/drivers/NVIDIA-Linux-x86_64-535.161.05-vgpu-kvm/kernel
+	D550_54=$NVC_CACHE/nvidia/550.54.15
+	D550_163=$NVC_CACHE/nvidia/550.163.01
+	D535_216=$NVC_CACHE/nvidia/535.216.03
+	D535_274=$NVC_CACHE/nvidia/535.274.02
+	LAST=2026-11-21		# Last-Update: of the DEP-3 headers
+}
 H=$(mktemp)
 trap 'rm -f "$H"' EXIT
 DATE="Sat, 21 Nov 2026 12:00:00 +0000"
-LAST=2026-11-21
 
 hdr() { # hdr SUBJECT, body on stdin
 	{
@@ -40,5 +43,6 @@ mk() { # mk TOPIC VARIANT PRISTINE_KERNEL_DIR EDIT...
 }
 
 for part in "$TOP"/tests/devtools/patches.d/*.sh; do
+	# shellcheck source=/dev/null # each part is checked on its own (t05)
 	. "$part"
 done

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# shellcheck shell=sh
 # Sourced by tests: make NVIDIA-style .run files from fixture trees with
 # Debian's makeself (never executed by the code under test).
 

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Sourced by ../regen-patches.sh: the compat layer hook and the breaks of
 # the vGPU sites (nv-pci.c, nv-vgpu-vfio-interface.c, nvidia-vgpu-vfio/),
 # diffed against the pristine fixture trees.

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Sourced by ../regen-patches.sh: the breaks of nvidia.ko outside memory
 # management on 6.15 ... 7.2 (timers, in_irq, DMA ops, strncpy, BTF), diffed
 # against Debian's real NVIDIA sources, which carry NVIDIA's pristine lines

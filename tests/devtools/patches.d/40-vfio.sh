@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Sourced by ../regen-patches.sh: the breaks of nvidia-vgpu-vfio on Linux
 # 6.17 ... 7.3 (IRQ bypass producers, vfio_device_ops callbacks), diffed
 # against the pristine fixture trees of the vGPU 16 to 18 branches.  The
@@ -13,7 +14,6 @@
 # removed (7.x; no vGPU site we know uses them), VFIO_MIG_GET_PRECOPY_INFO v2
 # (7.x; opt-in by userspace, the driver's v1 answer stays valid).
 
-F550_144=$TOP/tests/fixtures/drivers/NVIDIA-Linux-x86_64-550.144.02-vgpu-kvm/kernel
 F570_133=$TOP/tests/fixtures/drivers/NVIDIA-Linux-x86_64-570.133.10-vgpu-kvm/kernel
 
 # mk_del TOPIC VARIANT PRISTINE_KERNEL_DIR FILE SED_SCRIPT: like mk, for an
