@@ -21,7 +21,7 @@ now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
 echo "== vgpu-compat apply on the real 550.54.15 tree ($RUNS runs)"
-for i in $(seq "$RUNS"); do
+for _ in $(seq "$RUNS"); do
 	rm -rf "$W/t"; cp -a "$SRC550" "$W/t"; chmod -R u+w "$W/t"
 	t0=$(now_ms); "$VC" apply "$W/t" >/dev/null; t1=$(now_ms)
 	echo $((t1 - t0))

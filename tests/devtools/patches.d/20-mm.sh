@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Sourced by ../regen-patches.sh: the memory-management breaks of nvidia.ko
 # on 6.10 ... 7.3 (os-mlock.c, nv-mm.h, nv-mmap.c), diffed against Debian's
 # real NVIDIA sources, which carry NVIDIA's lines at these sites:
