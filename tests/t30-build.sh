@@ -71,13 +71,18 @@ for drv in NVIDIA-Linux-x86_64-550.54.16-vgpu-kvm NVIDIA-Linux-x86_64-535.161.05
 		else
 			fail "$ver fixture, patched, on $id"; grep -E 'error|modpost' "$d.log" | head -n 20
 		fi
-		detail=ok
+		# The probe header belongs to the tree, whatever NVC_OUT the caller
+		# has in its environment (run.sh exports one).
+		[ -f "$d/kernel/nvidia-vgpu-compat/nvc-probes.h" ] && [ ! -e "$NVC_OUT/nvc-probes.h" ] &&
+			pass "$ver on $id: nvc-probes.h made in the tree, not in \$NVC_OUT" ||
+			fail "$ver on $id: nvc-probes.h not in the tree (or written to $NVC_OUT)"
+		detail=
 		for m in nvidia nvidia-vgpu-vfio; do
 			ko=$d/kernel/$m.ko
-			if [ ! -f "$ko" ]; then detail="no $m.ko"; continue; fi
+			if [ ! -f "$ko" ]; then detail="$detail no $m.ko;"; continue; fi
 			vm=$(modinfo -F vermagic "$ko" | cut -d' ' -f1)
 			[ "$vm" = "$rel" ] && pass "$ver/$m.ko on $id: vermagic $vm" ||
-				{ fail "$ver/$m.ko on $id: vermagic '$vm', want $rel"; detail="vermagic $vm"; }
+				{ fail "$ver/$m.ko on $id: vermagic '$vm', want $rel"; detail="$detail vermagic $vm;"; }
 		done
 		ko=$d/kernel/nvidia-vgpu-vfio.ko
 		if [ -f "$ko" ]; then
@@ -97,8 +102,8 @@ for drv in NVIDIA-Linux-x86_64-550.54.16-vgpu-kvm NVIDIA-Linux-x86_64-535.161.05
 					pass "$ver on $id: $s is EXPORT_SYMBOL_GPL" || fail "$ver on $id: $s not GPL-exported"
 			done
 		fi
-		table_row "$ver (fixture, patched)" "$rel" "$([ $ok = 1 ] && [ -z "$findings" ] && echo built || echo failed)" \
-			"${findings:-modpost clean}" "$secs"
+		table_row "$ver (fixture, patched)" "$rel" "$([ $ok = 1 ] && [ -z "$findings" ] && [ -z "$detail" ] && echo built || echo failed)" \
+			"${findings:-modpost clean}${detail:+;$detail}" "$secs"
 		rm -rf "$d"
 	done
 done

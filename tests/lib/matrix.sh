@@ -133,7 +133,7 @@ mx_cpu() {
 # mx_errors LOG TREE: distinct errors, paths relative to the tree, ASCII
 # quotes (a log made with a UTF-8 locale has gcc's typographic ones).
 mx_errors() {
-	grep -E '(^|[^a-zA-Z])(error|fatal error):|ERROR: modpost|Bailing out|No rule to make target|make.*: \*\*\* .*(Killed|Terminated)' "$1" |
+	grep -E '(^|[^a-zA-Z])(error|fatal error):|ERROR: modpost|Bailing out|^nvc-probe: |No rule to make target|make.*: \*\*\* .*(Killed|Terminated)' "$1" |
 		grep -v '^NV_CONFTEST_CFLAGS=\|^KBUILD_CFLAGS=' |
 		sed -e "s|$2/||g" -e 's|^\(\./\)*||' -e "s/\xe2\x80\x98/'/g; s/\xe2\x80\x99/'/g" \
 			-e 's/ \[-Werror=[^]]*\]$//' |
