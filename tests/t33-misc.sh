@@ -200,7 +200,7 @@ has_btf() { readelf -S "$B/nvc_t33_btf.ko" 2>/dev/null | grep -q ' \.BTF '; }
 # A private copy of the 7.3 build tree with the BTF-only vmlinux Debian's
 # headers package ships (the prepared tree has none, so Kbuild skips BTF).
 K73=$W/k73-btf
-deb=$(ls "$NVC_CACHE"/debs/kernels/linux-headers-"$(kernel_release 7.3 2>/dev/null)"_*.deb 2>/dev/null | head -n 1 || true)
+deb=$(find "$NVC_CACHE/debs/kernels" -maxdepth 1 -name "linux-headers-$(kernel_release 7.3 2>/dev/null)_*.deb" 2>/dev/null | head -n 1 || true)
 if ! command -v pahole >/dev/null 2>&1; then
 	skip "BTF: pahole is not installed"
 elif [ ! -d "$PATCHED" ] || ! kernel_ready 7.3 || [ -z "$deb" ]; then

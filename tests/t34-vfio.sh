@@ -124,13 +124,13 @@ for id in ${NVC_T34_KERNELS:-6.1 6.12 6.12.107 7.2 7.3}; do
 		want_fail=0
 		case $v in
 		550.144.02)
-			if [ $no_llseek_gone = 1 ]; then
+			if [ "$no_llseek_gone" = 1 ]; then
 				want_fail=1
 				has_error "$d.log" "nvidia-vgpu-vfio\.c.*error: .no_llseek. undeclared" &&
 					pass "$v unpatched on $id: fails on no_llseek (6.12)" ||
 					fail "$v unpatched on $id: no no_llseek error"
 			fi
-			if [ $ns_string = 1 ]; then
+			if [ "$ns_string" = 1 ]; then
 				want_fail=1
 				has_error "$d.log" "nvidia-vgpu-vfio\.c.*error: expected .,. or .;. before .IOMMUFD." &&
 					pass "$v unpatched on $id: fails on MODULE_IMPORT_NS(IOMMUFD) (6.13)" ||
@@ -138,7 +138,7 @@ for id in ${NVC_T34_KERNELS:-6.1 6.12 6.12.107 7.2 7.3}; do
 			fi
 			;;
 		570.133.10)
-			if [ $irqbypass_new = 1 ]; then
+			if [ "$irqbypass_new" = 1 ]; then
 				want_fail=1
 				has_error "$d.log" "vgpu-vfio-irq\.c.*error: .struct irq_bypass_producer. has no member named .token." &&
 				has_error "$d.log" "vgpu-vfio-irq\.c.*error: too few arguments to function .irq_bypass_register_producer." &&
