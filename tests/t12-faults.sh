@@ -14,6 +14,7 @@ set -eu
 . "$(dirname "$0")/lib/mkrun.sh"
 W=$NVC_OUT/t12
 rm -rf "$W"; mkdir -p "$W/tmp"
+SYS_TMP=${TMPDIR:-/tmp}
 # Killed runs cannot remove their temporary directories: keep them here.
 TMPDIR=$W/tmp; export TMPDIR
 # The layer and patches as they are now, for the whole script: a reference
@@ -33,15 +34,22 @@ no_debris() { # no journal, temporary or backup file anywhere in DIR
 }
 
 # --- disk full -----------------------------------------------------------------
-M=$W/mnt
+# The small tmpfs goes on a directory of its own outside $NVC_OUT (run.sh
+# removes that), unmounted and removed on the way out.
+M=$(mktemp -d "$SYS_TMP/nvc-t12-mnt.XXXXXX")
 mounted=0
-unmount() { if [ $mounted = 1 ]; then umount "$M" 2>/dev/null || umount -l "$M"; mounted=0; fi; }
+unmount() {
+	if [ $mounted = 1 ]; then umount "$M" 2>/dev/null || umount -l "$M"; mounted=0; fi
+	rmdir "$M" 2>/dev/null || true
+}
 trap unmount EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 pages_used() { df -B4096 --output=used "$M" | tail -n 1 | tr -d ' '; }
 room() { mount -o remount,size=$(( ($(pages_used) + $1) * 4096 )) "$M"; } # room PAGES: free pages left
 if [ "$(id -u)" != 0 ]; then
 	skip "disk full: needs root (mounts a small tmpfs)"
-elif ! { mkdir -p "$M" && mount -t tmpfs -o size=16m,mode=0755 nvc-t12 "$M"; } 2>"$W/mount.err"; then
+elif ! mount -t tmpfs -o size=16m,mode=0755 nvc-t12 "$M" 2>"$W/mount.err"; then
 	skip "disk full: cannot mount a tmpfs here: $(head -n 1 "$W/mount.err")"
 else
 	mounted=1
