@@ -19,28 +19,17 @@ fixture_copy "$D" "$W/src/$D"
 mkrun "$W/src/$D" "$W/$D.run" "$V"
 
 # /lib/modules/<release>/build -> our prepared trees (removed at the end).
-made_links=
-link_kernel() {
-	_r=$(kernel_release "$1")
-	if [ ! -e "/lib/modules/$_r/build" ]; then
-		mkdir -p "/lib/modules/$_r"
-		ln -s "$(kernel_build "$1")" "/lib/modules/$_r/build"
-		made_links="$made_links $_r"
-	fi
-	echo "$_r"
-}
 cleanup_dkms() {
 	sh "$TOP/scripts/dkms-uninstall" "$V" >/dev/null 2>&1 || true
-	for r in $made_links; do rm -rf "/lib/modules/$r"; done
+	unlink_kernels
 }
 trap cleanup_dkms EXIT
 cleanup_dkms
-made_links=
 
 ids=$(kernel_ids)
 # shellcheck disable=SC2086 # a space-separated list of kernel IDs
 set -- $ids
-k1=$(link_kernel "$1"); k2=$(link_kernel "$2"); k3=$(link_kernel "$3")
+link_kernel "$1"; k1=$KREL; link_kernel "$2"; k2=$KREL; link_kernel "$3"; k3=$KREL
 
 t0=$(date +%s)
 check "make install DRIVER=<.run> KERNELS=\"$k1 $k2\"" \
@@ -66,7 +55,7 @@ ls "/lib/modules/$k3/updates/dkms/nvidia-vgpu-vfio.ko"* >/dev/null 2>&1 &&
 before=$(cat /lib/modules/"$k1"/updates/dkms/* | md5sum)
 unk=8.0.0-nvc-unknown
 mkdir -p "/lib/modules/$unk"; ln -s "$(kernel_build "$3")" "/lib/modules/$unk/build"
-made_links="$made_links $unk"
+NVC_MADE_LINKS="$NVC_MADE_LINKS $unk"
 check_fails "dkms build for unknown kernel $unk is declined (exit 77)" 77 'BUILD_EXCLUSIVE|does not match' \
 	dkms build -m nvidia-vgpu-compat -v "$V" -k "$unk"
 [ ! -e "/lib/modules/$unk/updates" ] && pass "declined kernel: nothing installed" || fail "declined kernel: files installed"

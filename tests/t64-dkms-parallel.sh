@@ -27,26 +27,15 @@ D=NVIDIA-Linux-x86_64-$V-vgpu-kvm
 R=/var/lib/dkms/nvidia-vgpu-compat/$V
 fixture_copy "$D" "$W/$D"
 
-made_links=
-# link_kernel ID: /lib/modules/<release>/build -> our tree; sets $rel (not in
-# a subshell: the cleanup must know which links it made).
-link_kernel() {
-	rel=$(kernel_release "$1")
-	if [ ! -e "/lib/modules/$rel/build" ]; then
-		mkdir -p "/lib/modules/$rel"
-		ln -s "$(kernel_build "$1")" "/lib/modules/$rel/build"
-		made_links="$made_links $rel"
-	fi
-}
 cleanup_t64() {
 	sh "$TOP/scripts/dkms-uninstall" "$V" >/dev/null 2>&1 || true
-	for r in $made_links; do rm -rf "/lib/modules/$r"; done
+	unlink_kernels
 }
 trap cleanup_t64 EXIT
 cleanup_t64
-link_kernel 6.1; k3=$rel
-link_kernel 6.12.107; k1=$rel
-link_kernel 7.2; k2=$rel
+link_kernel 6.1; k3=$KREL
+link_kernel 6.12.107; k1=$KREL
+link_kernel 7.2; k2=$KREL
 
 mods_sum() { (cd "/lib/modules/$1/updates/dkms" 2>/dev/null && md5sum ./* 2>/dev/null | sort) | md5sum; }
 NONE=$(mods_sum /nonexistent)

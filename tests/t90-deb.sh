@@ -33,12 +33,11 @@ fixture_copy "$D" "$W/drv/$D"
 mkrun "$W/drv/$D" "$W/$D.run" "$V"
 
 conf=/etc/dkms/framework.conf
-made=
 cleanup() {
 	apt-get purge -y nvidia-vgpu-compat >/dev/null 2>&1 || true
 	[ -f "$W/framework.conf.orig" ] && cp "$W/framework.conf.orig" "$conf"
 	[ -f "$W/framework.conf.orig" ] || rm -f "$conf.nvc-test"
-	for r in $made; do rm -rf "/lib/modules/$r"; done
+	unlink_kernels
 }
 trap cleanup EXIT
 [ -f "$conf" ] && cp "$conf" "$W/framework.conf.orig"
@@ -54,12 +53,8 @@ mkdir -p /etc/dkms; mv "$conf.new" "$conf"
 set -- $(kernel_ids)
 ks=
 for id in "$1" "$2"; do
-	r=$(kernel_release "$id")
-	if [ ! -e "/lib/modules/$r/build" ]; then
-		mkdir -p "/lib/modules/$r"; ln -s "$(kernel_build "$id")" "/lib/modules/$r/build"
-		made="$made $r"
-	fi
-	ks="$ks $r"
+	link_kernel "$id"
+	ks="$ks $KREL"
 done
 
 apt-get install -y "$DEB" >"$W/install.log" 2>&1 && pass "apt installs the package" ||

@@ -124,3 +124,21 @@ expect_topic_states() {
 	done
 	expect_states "$1" "$2" "$_ets"
 }
+
+# Kernels that are not running, made visible to DKMS: /lib/modules/<release>/
+# build pointing at a prepared tree.  link_kernel ID sets KREL to the
+# release; unlink_kernels removes what link_kernel made (call it from the
+# EXIT trap; not from a $(...) subshell, which would lose the record).
+NVC_MADE_LINKS=
+link_kernel() {
+	KREL=$(kernel_release "$1")
+	if [ ! -e "/lib/modules/$KREL/build" ]; then
+		mkdir -p "/lib/modules/$KREL"
+		ln -s "$(kernel_build "$1")" "/lib/modules/$KREL/build"
+		NVC_MADE_LINKS="$NVC_MADE_LINKS $KREL"
+	fi
+}
+unlink_kernels() {
+	for _r in $NVC_MADE_LINKS; do rm -rf "/lib/modules/$_r"; done
+	NVC_MADE_LINKS=
+}
