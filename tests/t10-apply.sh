@@ -66,6 +66,15 @@ expect_states "real 550.54.15" "$R550" \
 expect_states "real 535.216.03" "$R535" "0001-iommu-bus-ops=fixed-natively"
 orig_line=$(grep -n 'if (pci_dev->dev.bus->iommu_ops == NULL) $' "$R550/nvidia/nv-pci.c" | cut -d: -f1)
 check "real 550.54.15: apply" "$VC" apply "$R550"
+# apply's closing summary is what a fresh status scan says
+done_line=$(sed -n 's/^.*done: //p' "$NVC_OUT/last.log")
+status_line=$("$VC" status "$R550" | awk 'NR > 1 { c[$2]++ } END {
+	n = split("applied fixed-natively needed not-applicable conflict", k, " ")
+	for (i = 1; i <= n; i++) if (c[k[i]]) s = s (s ? ", " : "") c[k[i]] " " k[i]
+	print s }')
+[ -n "$done_line" ] && [ "$done_line" = "$status_line" ] &&
+	pass "real 550.54.15: apply's summary ($done_line) matches status" ||
+	fail "real 550.54.15: apply says '$done_line', status says '$status_line'"
 new_line=$(grep -n 'if (!nvc_dev_iommu_present(&pci_dev->dev))$' "$R550/nvidia/nv-pci.c" | cut -d: -f1)
 [ -n "$orig_line" ] && [ "$orig_line" = "$new_line" ] &&
 	pass "real 550.54.15: nv-pci.c patched exactly at the iommu_ops line ($orig_line)" ||
