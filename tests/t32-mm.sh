@@ -55,17 +55,8 @@ want_pristine() {
 	esac
 }
 for v in 535.216.03 535.274.02 550.54.15 550.163.01; do
-	src=$(nvidia_src "$v")
-	[ -d "$src" ] || { fail "real $v sources missing (tests/setup/nvidia-sources.sh)"; continue; }
-	want=$(want_pristine "$v")
-	expect_topic_states "real $v" "$src" "$want"
 	d=$W/apply-$v
-	cp -a "$src" "$d"; chmod -R u+w "$d"
-	if ! "$VC" apply "$d" >"$W/apply-$v.log" 2>&1; then
-		fail "real $v: apply"; tail -n 5 "$W/apply-$v.log"; continue
-	fi
-	pass "real $v: apply"
-	expect_topic_states "real $v after apply" "$d" "$(echo "$want" | sed 's/needed/applied/g')"
+	apply_real "$v" "$d" "$(want_pristine "$v")" || continue
 	# The lookup no longer gives up: no "return -1;" left in os-mlock.c
 	# (its only one was the stub), one call of the wrapper.
 	[ "$(count '^    return -1;$' "$d/nvidia/os-mlock.c")" = 0 ] &&

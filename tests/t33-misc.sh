@@ -47,21 +47,11 @@ want_pristine() {
 	esac
 }
 for v in 535.216.03 535.274.02 550.54.15 550.163.01; do
-	src=$(nvidia_src "$v")
-	[ -d "$src" ] || { fail "real $v sources missing (tests/setup/nvidia-sources.sh)"; continue; }
-	want=$(want_pristine "$v")
-	expect_topic_states "real $v" "$src" "$want"
 	d=$W/apply-$v
-	cp -a "$src" "$d"; chmod -R u+w "$d"
-	if "$VC" apply "$d" >"$W/apply-$v.log" 2>&1; then
-		pass "real $v: apply"
-		expect_topic_states "real $v after apply" "$d" "$(echo "$want" | sed 's/needed/applied/g')"
-		before=$(tree_sum "$d")
-		"$VC" apply "$d" >/dev/null 2>&1 && [ "$(tree_sum "$d")" = "$before" ] &&
-			pass "real $v: second apply changes nothing" || fail "real $v: second apply"
-	else
-		fail "real $v: apply"; tail -n 5 "$W/apply-$v.log"
-	fi
+	apply_real "$v" "$d" "$(want_pristine "$v")" || continue
+	before=$(tree_sum "$d")
+	"$VC" apply "$d" >/dev/null 2>&1 && [ "$(tree_sum "$d")" = "$before" ] &&
+		pass "real $v: second apply changes nothing" || fail "real $v: second apply"
 done
 
 # --- 2. probes -------------------------------------------------------------

@@ -142,3 +142,19 @@ unlink_kernels() {
 	for _r in $NVC_MADE_LINKS; do rm -rf "/lib/modules/$_r"; done
 	NVC_MADE_LINKS=
 }
+
+# apply_real VERSION DEST "state ...": one of Debian's real trees: its
+# $TOPICS states pristine (expect_topic_states), a copy at DEST patched by
+# apply (log in DEST.log), and its states after (needed -> applied).
+# Returns 1, after a fail, when the sources are missing or apply fails.
+apply_real() {
+	_ar_src=$(nvidia_src "$1")
+	[ -d "$_ar_src" ] || { fail "real $1 sources missing (tests/setup/nvidia-sources.sh)"; return 1; }
+	expect_topic_states "real $1" "$_ar_src" "$3"
+	rm -rf "$2"; cp -a "$_ar_src" "$2"; chmod -R u+w "$2"
+	if ! "$VC" apply "$2" >"$2.log" 2>&1; then
+		fail "real $1: apply"; tail -n 5 "$2.log"; return 1
+	fi
+	pass "real $1: apply"
+	expect_topic_states "real $1 after apply" "$2" "$(echo "$3" | sed 's/needed/applied/g')"
+}
