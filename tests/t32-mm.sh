@@ -166,11 +166,6 @@ done
 # --- 3. wrappers vs. old code, as external modules -------------------------
 # Every module has NVIDIA's licence string, so modpost refuses any GPL-only
 # symbol.  The wrapper module gets the compat layer the way the driver does.
-modbuild() { # modbuild DIR KERNEL_ID LOG
-	make -C "$(kernel_build "$2")" M="$1" clean >/dev/null 2>&1 || true
-	LC_ALL=C LANG=C LC_MESSAGES=C LC_CTYPE=C nice make -C "$(kernel_build "$2")" M="$1" -k -j2 \
-		modules >"$3" 2>&1
-}
 M=$W/mod-wrappers
 mkdir -p "$M"
 cp -pR "$TOP/compat" "$M/nvidia-vgpu-compat"

@@ -137,20 +137,13 @@ old_fails() {
 	*) echo yes ;;
 	esac
 }
-modbuild() { # modbuild DIR KERNEL_ID LOG [MAKE ARGS...]
-	_d=$1 _id=$2 _log=$3; shift 3
-	_kb=$(kernel_build "$_id")
-	LC_ALL=C LANG=C LC_MESSAGES=C LC_CTYPE=C nice make -C "$_kb" M="$_d" -k -j2 "$@" modules >"$_log" 2>&1
-}
 for id in $ready_kids; do
-	make -C "$(kernel_build "$id")" M="$M" clean >/dev/null 2>&1 || true
 	if modbuild "$M" "$id" "$W/wrappers-$id.log" && [ -f "$M/nvc_t33_wrappers.ko" ] &&
 		[ -z "$(modpost_findings "$W/wrappers-$id.log")" ]; then
 		pass "$id: the wrappers build in a module with NVIDIA's licence, modpost clean"
 	else
 		fail "$id: wrappers"; grep -E 'error|modpost|WARNING' "$W/wrappers-$id.log" | head -n 10
 	fi
-	make -C "$(kernel_build "$id")" M="$O" clean >/dev/null 2>&1 || true
 	modbuild "$O" "$id" "$W/old-$id.log" || true
 	for f in old_timer old_in_irq old_strncpy old_dma old_pci; do
 		if grep -q "^$f\.c:[0-9]*:[0-9]*: error:" "$W/old-$id.log" ||

@@ -91,7 +91,6 @@ cleanup_t60b() {
 }
 trap cleanup_t60b EXIT
 # md5 of every installed module file of a kernel (empty list: "none")
-mods_sum() { (cd "/lib/modules/$1/updates/dkms" 2>/dev/null && md5sum ./* 2>/dev/null | sort) | md5sum; }
 
 check "make install DRIVER=<$V2 .run> KERNELS=$k1" make -C "$TOP" install DRIVER="$W/$D2.run" KERNELS="$k1"
 [ -x "$HOOK" ] && cmp -s "$HOOK" "$TOP/scripts/kernel-postinst.d/zz-nvidia-vgpu-compat" &&

@@ -37,7 +37,6 @@ link_kernel 6.1; k3=$KREL
 link_kernel 6.12.107; k1=$KREL
 link_kernel 7.2; k2=$KREL
 
-mods_sum() { (cd "/lib/modules/$1/updates/dkms" 2>/dev/null && md5sum ./* 2>/dev/null | sort) | md5sum; }
 NONE=$(mods_sum /nonexistent)
 vermagic_ok() { # vermagic_ok KERNEL: both modules installed for KERNEL, built for it
 	for _m in nvidia nvidia-vgpu-vfio; do

@@ -158,3 +158,16 @@ apply_real() {
 	pass "real $1: apply"
 	expect_topic_states "real $1 after apply" "$2" "$(echo "$3" | sed 's/needed/applied/g')"
 }
+
+# mods_sum RELEASE: one checksum of every module DKMS installed for it
+# (the same value as for a release with none: mods_sum /nonexistent).
+mods_sum() { (cd "/lib/modules/$1/updates/dkms" 2>/dev/null && md5sum ./* 2>/dev/null | sort) | md5sum; }
+
+# modbuild DIR KERNEL_ID LOG [MAKE ARGS...]: an external module in DIR,
+# cleaned first, built against a prepared kernel tree (-k: every error).
+modbuild() {
+	_mb_d=$1 _mb_kb=$(kernel_build "$2") _mb_log=$3; shift 3
+	make -C "$_mb_kb" M="$_mb_d" clean >/dev/null 2>&1 || true
+	LC_ALL=C LANG=C LC_MESSAGES=C LC_CTYPE=C nice make -C "$_mb_kb" M="$_mb_d" -k -j2 "$@" \
+		modules >"$_mb_log" 2>&1
+}
