@@ -167,13 +167,7 @@ done
 # Every module has NVIDIA's licence string, so modpost refuses any GPL-only
 # symbol.  The wrapper module gets the compat layer the way the driver does.
 M=$W/mod-wrappers
-mkdir -p "$M"
-cp -pR "$TOP/compat" "$M/nvidia-vgpu-compat"
-cat >"$M/Kbuild" <<'EOF'
-obj-m += nvc_t32_wrappers.o
-NV_OBJECTS_DEPEND_ON_CONFTEST := nvc_t32_wrappers.o
-include $(src)/nvidia-vgpu-compat/nvc-compat.Kbuild
-EOF
+compat_module "$M" nvc_t32_wrappers
 cat >"$M/nvc_t32_wrappers.c" <<'EOF'
 #include <linux/module.h>
 #include <linux/mm.h>

@@ -85,13 +85,7 @@ done
 # symbol.  The wrapper module gets the compat layer the way the driver does
 # (its Kbuild includes nvidia-vgpu-compat/nvc-compat.Kbuild).
 M=$W/mod-wrappers
-mkdir -p "$M"
-cp -pR "$TOP/compat" "$M/nvidia-vgpu-compat"
-cat >"$M/Kbuild" <<'EOF'
-obj-m += nvc_t33_wrappers.o
-NV_OBJECTS_DEPEND_ON_CONFTEST := nvc_t33_wrappers.o
-include $(src)/nvidia-vgpu-compat/nvc-compat.Kbuild
-EOF
+compat_module "$M" nvc_t33_wrappers
 cat >"$M/nvc_t33_wrappers.c" <<'EOF'
 #include <linux/module.h>
 #include <linux/sched.h>

@@ -171,3 +171,14 @@ modbuild() {
 	LC_ALL=C LANG=C LC_MESSAGES=C LC_CTYPE=C nice make -C "$_mb_kb" M="$_mb_d" -k -j2 "$@" \
 		modules >"$_mb_log" 2>&1
 }
+
+# compat_module DIR NAME: an external module directory built the way the
+# driver is: the compat layer copied in as nvidia-vgpu-compat/, NAME.o
+# listed in NV_OBJECTS_DEPEND_ON_CONFTEST, nvc-compat.Kbuild included.  The
+# caller writes DIR/NAME.c.
+compat_module() {
+	mkdir -p "$1"
+	cp -pR "$TOP/compat" "$1/nvidia-vgpu-compat"
+	printf '%s\n' "obj-m += $2.o" "NV_OBJECTS_DEPEND_ON_CONFTEST := $2.o" \
+		'include $(src)/nvidia-vgpu-compat/nvc-compat.Kbuild' >"$1/Kbuild"
+}
