@@ -18,12 +18,12 @@ set -eu
 W=${NVC_BENCH_DIR:-/tmp/nvc-bench}
 rm -rf "$W"; mkdir -p "$W"
 RUNS=${NVC_BENCH_RUNS:-9}
-SRC550=$(nvidia_src 550.54.15)
+SRC550=$(nvidia_src tesla550-sid)
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
-echo "== vgpu-compat apply on the real 550.54.15 tree ($RUNS runs)"
+echo "== vgpu-compat apply on the real $(nvidia_version tesla550-sid) tree ($RUNS runs)"
 for _ in $(seq "$RUNS"); do
 	rm -rf "$W/t"; cp -a "$SRC550" "$W/t"; chmod -R u+w "$W/t"
 	t0=$(now_ms); "$VC" apply "$W/t" >/dev/null; t1=$(now_ms)
@@ -47,8 +47,8 @@ for id in $(kernel_ids); do
 done
 
 echo
-echo "== object code: wrapper vs the native call written by hand (7.3)"
-id=7.3
+echo "== object code: wrapper vs the native call written by hand (7-newest)"
+id=7-newest
 if kernel_ready "$id"; then
 	m=$W/objcode
 	mkdir -p "$m"
@@ -133,5 +133,5 @@ fi
 echo "== full build of nvidia.ko, with / without the layer, 6.1, alternating"
 # tests/matrix.sh --overhead: apply + build against a build of the pristine
 # tree, alternating, median of 3, ccache off; wall clock and CPU seconds.
-NVC_OUT=$W sh "$TOP/tests/matrix.sh" --overhead 550.54.15 6.1 || echo "build ratio: failed (see above)"
+NVC_OUT=$W sh "$TOP/tests/matrix.sh" --overhead "$(nvidia_version tesla550-sid)" 6.1 || echo "build ratio: failed (see above)"
 echo "target: ratio <= 1.01"

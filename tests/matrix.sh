@@ -57,8 +57,10 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 NVC_OUT=${NVC_OUT:-$TOP/tests/out}
 MX_DECLINED=$TOP/tests/matrix.d/declined.tsv
 MX_OVERLAY=$TOP/tests/matrix.d/vgpu
-DRIVERS=${NVC_MATRIX_DRIVERS:-535.216.03 535.274.02 550.54.15 550.163.01}
-KERNELS=${NVC_MATRIX_KERNELS:-6.1 6.12 6.12.107 7.2 7.3}
+# drivers: roles of tests/setup/nvidia-sources.sh (a package and a suite,
+# the version resolved at setup) or versions already unpacked
+DRIVERS=${NVC_MATRIX_DRIVERS:-tesla535-bookworm tesla535-sid tesla550-sid current-trixie current-bookworm}
+KERNELS=${NVC_MATRIX_KERNELS:-6.1 6.12 6.12-trixie 7-prev 7-newest}
 VGPU=${NVC_MATRIX_VGPU:-1}
 MODE=matrix
 
@@ -90,7 +92,10 @@ prepare_inputs() {
 		[ -f "$NVC_CACHE/kernels/$_k/ready" ] || _mk="$_mk $_k"
 	done
 	for _d in $DRIVERS; do
-		[ -f "$NVC_CACHE/nvidia/$_d.ready" ] || _mn="$_mn $_d"
+		case $_d in
+		[0-9]*) [ -f "$NVC_CACHE/nvidia/$_d.ready" ] || _mn="$_mn $_d" ;;
+		*) [ -f "$NVC_CACHE/nvidia/$(readlink "$NVC_CACHE/nvidia/$_d" 2>/dev/null).ready" ] || _mn="$_mn $_d" ;;
+		esac
 	done
 	[ -n "$_mk$_mn" ] || return 0
 	if [ "${NVC_SKIP_SETUP:-0}" = 1 ]; then
@@ -100,9 +105,20 @@ prepare_inputs() {
 	# shellcheck disable=SC2086
 	[ -z "$_mk" ] || sh "$TOP/tests/setup/kernels.sh" $_mk ||
 		echo "matrix: tests/setup/kernels.sh$_mk failed" >&2
+	# a missing version (not a role): every role
+	case " $_mn " in *" "[0-9]*) _mn=all ;; esac
+	[ "$_mn" != all ] || _mn=" "
 	# shellcheck disable=SC2086
 	[ -z "$_mn" ] || sh "$TOP/tests/setup/nvidia-sources.sh" $_mn ||
 		echo "matrix: tests/setup/nvidia-sources.sh$_mn failed" >&2
+}
+
+# roles_to_versions: DRIVERS with every role replaced by its version
+# (duplicates dropped), after prepare_inputs
+roles_to_versions() {
+	for _d in $DRIVERS; do
+		if [ -L "$NVC_CACHE/nvidia/$_d" ]; then readlink "$NVC_CACHE/nvidia/$_d"; else echo "$_d"; fi
+	done | awk '!seen[$0]++' | tr '\n' ' ' | sed 's/ $//'
 }
 
 # A private copy of a pristine tree (files there are read-only).
@@ -117,9 +133,10 @@ copy_tree() {
 median3() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
 
 overhead() {
-	_d=${1:-550.54.15} _k=${2:-6.1}
+	_d=${1:-tesla550-sid} _k=${2:-6.1}
 	KERNELS=$_k DRIVERS=$_d
 	prepare_inputs
+	_d=$(roles_to_versions) DRIVERS=$(roles_to_versions)
 	[ -f "$NVC_CACHE/kernels/$_k/ready" ] || die "kernel tree $_k is not prepared"
 	[ -f "$NVC_CACHE/nvidia/$_d.ready" ] || die "NVIDIA sources $_d are not prepared"
 	NVC_MATRIX_CCACHE=0
@@ -360,6 +377,7 @@ write_md() {
 
 main() {
 	prepare_inputs
+	DRIVERS=$(roles_to_versions)
 	mkdir -p "$MX_CACHE/work" "$MX_CACHE/cells" "$NVC_OUT"
 	exec 8>"$MX_CACHE/.lock"
 	if ! flock -n 8; then
@@ -378,6 +396,14 @@ main() {
 	TOTAL=$(( $(echo "$DRIVERS" | wc -w) * $(echo "$KERNELS" | wc -w) ))
 	[ "$VGPU" != 1 ] || TOTAL=$((TOTAL * 2))
 	echo "matrix: $TOTAL cells, make -j$MX_JOBS, ccache ${MX_CCACHE:-off}, records in $MX_CACHE/cells"
+	# the exact versions this run used (IDs name series and roles)
+	for _k in $KERNELS; do
+		printf 'matrix: kernel %-11s %s (%s)\n' "$_k" "$(cat "$NVC_CACHE/kernels/$_k/release" 2>/dev/null || echo '?')" \
+			"$(tr '\n' ' ' <"$NVC_CACHE/kernels/$_k/packages" 2>/dev/null | sed 's/ $//')"
+	done
+	for _d in $DRIVERS; do
+		printf 'matrix: nvidia %-11s %s\n' "$_d" "$(cat "$NVC_CACHE/nvidia/$_d.ready" 2>/dev/null || echo 'not prepared')"
+	done
 	MX_START=$(now)
 	mx_cpu
 	MX_CPU0=$MX_CPU

@@ -85,7 +85,7 @@ for f in compat/*.h compat/*.c compat/probes/*.c; do
 	if [ -f "$f" ]; then set -- "$@" "$f"; fi
 done
 if [ -z "$CP" ]; then
-	skip "checkpatch: no prepared kernel tree has scripts/checkpatch.pl (tests/setup/kernels.sh 7.3)"
+	skip "checkpatch: no prepared kernel tree has scripts/checkpatch.pl (tests/setup/kernels.sh 7-newest)"
 elif ! command -v perl >/dev/null 2>&1; then
 	skip "checkpatch: perl is not installed"
 else

@@ -56,16 +56,18 @@ expect_states "535.161.05 after apply" "$F535/kernel" \
 	"0000-compat-layer=applied 0001-iommu-bus-ops=applied 0004-vfio-detach-ioas=applied"
 
 # --- Debian's real NVIDIA sources -----------------------------------------
-R550=$W/real-550.54.15
-R535=$W/real-535.216.03
-cp -a "$(nvidia_src 550.54.15)" "$R550"
-cp -a "$(nvidia_src 535.216.03)" "$R535"
-expect_states "real 550.54.15" "$R550" \
+# By role: the version is whatever the archive has now (tests/setup).
+V550=$(nvidia_version tesla550-sid) V535=$(nvidia_version tesla535-bookworm)
+R550=$W/real-$V550
+R535=$W/real-$V535
+cp -a "$(nvidia_src "$V550")" "$R550"
+cp -a "$(nvidia_src "$V535")" "$R535"
+expect_states "real $V550" "$R550" \
 	"0001-iommu-bus-ops=needed 0002-eventfd-signal=not-applicable 0005-vgpu-symbols-gpl=not-applicable"
-# 535.216.03 carries NVIDIA's own fix (NV_BUS_TYPE_HAS_IOMMU_OPS).
-expect_states "real 535.216.03" "$R535" "0001-iommu-bus-ops=fixed-natively"
+# 535.216.03 (bookworm) carries NVIDIA's own fix (NV_BUS_TYPE_HAS_IOMMU_OPS).
+expect_states "real $V535" "$R535" "0001-iommu-bus-ops=fixed-natively"
 orig_line=$(grep -n 'if (pci_dev->dev.bus->iommu_ops == NULL) $' "$R550/nvidia/nv-pci.c" | cut -d: -f1)
-check "real 550.54.15: apply" "$VC" apply "$R550"
+check "real $V550: apply" "$VC" apply "$R550"
 # apply's closing summary is what a fresh status scan says
 done_line=$(sed -n 's/^.*done: //p' "$NVC_OUT/last.log")
 status_line=$("$VC" status "$R550" | awk 'NR > 1 { c[$2]++ } END {
@@ -73,25 +75,25 @@ status_line=$("$VC" status "$R550" | awk 'NR > 1 { c[$2]++ } END {
 	for (i = 1; i <= n; i++) if (c[k[i]]) s = s (s ? ", " : "") c[k[i]] " " k[i]
 	print s }')
 [ -n "$done_line" ] && [ "$done_line" = "$status_line" ] &&
-	pass "real 550.54.15: apply's summary ($done_line) matches status" ||
-	fail "real 550.54.15: apply says '$done_line', status says '$status_line'"
+	pass "real $V550: apply's summary ($done_line) matches status" ||
+	fail "real $V550: apply says '$done_line', status says '$status_line'"
 new_line=$(grep -n 'if (!nvc_dev_iommu_present(&pci_dev->dev))$' "$R550/nvidia/nv-pci.c" | cut -d: -f1)
 [ -n "$orig_line" ] && [ "$orig_line" = "$new_line" ] &&
-	pass "real 550.54.15: nv-pci.c patched exactly at the iommu_ops line ($orig_line)" ||
-	fail "real 550.54.15: nv-pci.c site (was $orig_line, now $new_line)"
-[ "$(diff "$(nvidia_src 550.54.15)/nvidia/nv-pci.c" "$R550/nvidia/nv-pci.c" | grep -c '^[<>]')" = 2 ] &&
-	pass "real 550.54.15: nv-pci.c changes by one line" || fail "real 550.54.15: nv-pci.c changed more than one line"
+	pass "real $V550: nv-pci.c patched exactly at the iommu_ops line ($orig_line)" ||
+	fail "real $V550: nv-pci.c site (was $orig_line, now $new_line)"
+[ "$(diff "$(nvidia_src "$V550")/nvidia/nv-pci.c" "$R550/nvidia/nv-pci.c" | grep -c '^[<>]')" = 2 ] &&
+	pass "real $V550: nv-pci.c changes by one line" || fail "real $V550: nv-pci.c changed more than one line"
 # ... but still sets EXTRA_CFLAGS, which Linux 6.15 ignores: the layer's
 # Kbuild fix is needed; nv-pci.c must stay as NVIDIA wrote it.
-expect_states "real 535.216.03" "$R535" "0007-kbuild-extra-cflags=needed"
-check "real 535.216.03: apply" "$VC" apply "$R535"
-cmp -s "$(nvidia_src 535.216.03)/nvidia/nv-pci.c" "$R535/nvidia/nv-pci.c" &&
-	pass "real 535.216.03: natively fixed nv-pci.c left alone" || fail "real 535.216.03: nv-pci.c touched"
-expect_states "real 535.216.03 after apply" "$R535" "0001-iommu-bus-ops=fixed-natively 0007-kbuild-extra-cflags=applied"
+expect_states "real $V535" "$R535" "0007-kbuild-extra-cflags=needed"
+check "real $V535: apply" "$VC" apply "$R535"
+cmp -s "$(nvidia_src "$V535")/nvidia/nv-pci.c" "$R535/nvidia/nv-pci.c" &&
+	pass "real $V535: natively fixed nv-pci.c left alone" || fail "real $V535: nv-pci.c touched"
+expect_states "real $V535 after apply" "$R535" "0001-iommu-bus-ops=fixed-natively 0007-kbuild-extra-cflags=applied"
 before=$(tree_sum "$R535")
 "$VC" apply "$R535" >"$W/r535.log" 2>&1 && grep -q 'nothing to do' "$W/r535.log" &&
 	[ "$(tree_sum "$R535")" = "$before" ] &&
-	pass "real 535.216.03: second apply changes nothing" || fail "real 535.216.03: second apply changed the tree"
+	pass "real $V535: second apply changes nothing" || fail "real $V535: second apply changed the tree"
 
 # --- bad input ---------------------------------------------------------------
 C=$W/conflict/kernel

@@ -33,7 +33,7 @@ set -eu
 . "$(dirname "$0")/lib/common.sh"
 W=$NVC_OUT/t32
 rm -rf "$W"; mkdir -p "$W"
-KIDS=${NVC_T32_KERNELS:-6.1 6.12 6.12.107 7.2 7.3}
+KIDS=${NVC_T32_KERNELS:-$NVC_ALL_KERNELS}
 TOPICS="0100-follow-pfn 0101-vma-start-write-gpl 0102-vma-flags-bitmap 0103-vma-write-locked"
 
 count() { # count ERE FILE: matching lines
@@ -46,15 +46,16 @@ count() { # count ERE FILE: matching lines
 # 535.274.02-3, 550.54.15-5: Debian backported NVIDIA's open-coded VMA lock
 #   with the 6.19 and 7.0 changes (580.126.09, 580.142); nv_follow_pfn() is
 #   still a stub that returns -1.
-# 550.163.01-2: the stub; the 6.15 open-coded lock of 570.169 only.
+# 550.163.01-2, 535.261.03-1 (bookworm): the stub; the 6.15 open-coded lock
+#   of 570.169 only.
 want_pristine() {
 	case $1 in
 	535.216.03) echo "needed needed needed not-applicable" ;;
 	535.274.02 | 550.54.15) echo "needed fixed-natively fixed-natively fixed-natively" ;;
-	550.163.01) echo "needed fixed-natively needed needed" ;;
+	550.163.01 | 535.261.03) echo "needed fixed-natively needed needed" ;;
 	esac
 }
-for v in 535.216.03 535.274.02 550.54.15 550.163.01; do
+for v in $(nvidia_versions); do
 	d=$W/apply-$v
 	apply_real "$v" "$d" "$(want_pristine "$v")" || continue
 	# The lookup no longer gives up: no "return -1;" left in os-mlock.c
@@ -69,7 +70,7 @@ for v in 535.216.03 535.274.02 550.54.15 550.163.01; do
 			[ "$(count '(^|[^_])vm_flags_(set|clear)\(vma|vma->vm_flags [|&]=' "$d/common/inc/nv-mm.h")" = 0 ] &&
 			pass "real $v: nv_vm_flags_set/clear() go through nvc_vm_flags_set/clear() in both branches" ||
 			fail "real $v: nv-mm.h after apply" ;;
-	550.163.01)
+	550.163.01 | 535.261.03)
 		[ "$(count '__vm_flags' "$d/common/inc/nv-mm.h")" = 0 ] &&
 			pass "real $v: nv-mm.h no longer writes __vm_flags" || fail "real $v: __vm_flags left in nv-mm.h"
 		[ "$(count '(^|[^_])VMA_LOCK_OFFSET|__is_vma_write_locked\(' "$d/nvidia/nv-mmap.c")" = 0 ] &&
@@ -98,7 +99,7 @@ assert t.count(new) == 1, 'nv_follow_pfn() not in the expected form'
 open(dst, 'w').write(t.replace(new, old))
 PY
 }
-src=$(nvidia_src 535.216.03)
+src=$(nvidia_src tesla535-bookworm)
 if [ -d "$src" ]; then
 	d=$W/pre-6.10
 	cp -a "$src" "$d"; chmod -R u+w "$d"
@@ -308,12 +309,12 @@ revert_mm() {
 	done
 }
 OBJS="nvidia/os-mlock.o nvidia/nv-mmap.o"
-# TREE:KERNEL where the breaks bite (7.3: 0100, 0102, 0103) or where the
-# patched trees must keep compiling as before (6.1, 6.12).
-REAL=${NVC_T32_REAL_SET:-535.216.03:7.3 550.163.01:7.3 535.274.02:6.1 535.274.02:6.12}
+# ROLE:KERNEL where the breaks bite (7-newest: 0100, 0102, 0103) or where
+# the patched trees must keep compiling as before (6.1, 6.12).
+REAL=${NVC_T32_REAL_SET:-tesla535-bookworm:7-newest current-trixie:7-newest tesla535-sid:6.1 tesla535-sid:6.12}
 if [ "${NVC_T32_REAL:-1}" = 1 ]; then
 	for vk in $REAL; do
-		v=${vk%%:*} id=${vk#*:}
+		v=$(nvidia_version "${vk%%:*}") id=${vk#*:}
 		kernel_ready "$id" || { skip "real $v on $id: tree not prepared"; continue; }
 		[ -d "$W/apply-$v" ] || { fail "real $v: no patched tree"; continue; }
 		d=$W/real-$v-$id

@@ -8,13 +8,13 @@
 #  1. status of each topic in Debian's four real trees, pristine (needed /
 #     fixed-natively: Debian patched 535.274.02 and 550.54.15 itself) and
 #     after apply (applied), and a second apply changes nothing;
-#  2. the probes on every prepared kernel (6.12.95 and 6.12.107 differ only
+#  2. the probes on every prepared kernel (6.12.95 and 6.12-trixie differ only
 #     in the pci_resize_resource() backport: the probe must tell them apart);
 #  3. a module with NVIDIA's licence that calls every wrapper builds and is
 #     modpost clean on every kernel (no GPL-only symbol reaches it), while
 #     the old calls fail exactly on the kernels that removed them;
 #  4. the BTF step: with the driver Makefile's PAHOLE, a module build on a
-#     7.3 tree with a vmlinux fails unpatched and works patched (and 6.12
+#     7-newest tree with a vmlinux fails unpatched and works patched (and 6.12
 #     works both ways); the C++ exclusion of NVIDIA's awk wrapper is kept;
 #  5. real builds: the matrix (t80) builds every patched real tree on every
 #     prepared kernel.
@@ -30,7 +30,7 @@ set -eu
 . "$(dirname "$0")/lib/common.sh"
 W=$NVC_OUT/t33
 rm -rf "$W"; mkdir -p "$W"
-KIDS=${NVC_T33_KERNELS:-6.1 6.12 6.12.107 7.2 7.3}
+KIDS=${NVC_T33_KERNELS:-$NVC_ALL_KERNELS}
 TOPICS="0150-timer-delete-sync 0151-in-irq 0152-dma-map-phys 0153-strncpy 0154-pahole-gen-btf"
 
 
@@ -38,15 +38,16 @@ TOPICS="0150-timer-delete-sync 0151-in-irq 0152-dma-map-phys 0153-strncpy 0154-p
 # 535.216.03: Debian's bookworm rebuild, NVIDIA's lines everywhere.
 # 535.274.02-3, 550.54.15-5: Debian backported NVIDIA's fixes (timer 570.153.02,
 #   nv_in_hardirq 580.119.02, map_phys 580.126.09, strncpy 580.178.04, pahole.sh
-#   580.159.03).  550.163.01-2: Debian backported only nv_timer_delete_sync.
+#   580.159.03).  550.163.01-2 and 535.261.03-1 (bookworm): Debian backported
+#   only nv_timer_delete_sync.
 want_pristine() {
 	case $1 in
 	535.216.03) echo "needed needed needed needed needed" ;;
 	535.274.02 | 550.54.15) echo "fixed-natively fixed-natively fixed-natively fixed-natively fixed-natively" ;;
-	550.163.01) echo "fixed-natively needed needed needed needed" ;;
+	550.163.01 | 535.261.03) echo "fixed-natively needed needed needed needed" ;;
 	esac
 }
-for v in 535.216.03 535.274.02 550.54.15 550.163.01; do
+for v in $(nvidia_versions); do
 	d=$W/apply-$v
 	apply_real "$v" "$d" "$(want_pristine "$v")" || continue
 	before=$(tree_sum "$d")
@@ -55,13 +56,25 @@ for v in 535.216.03 535.274.02 550.54.15 550.163.01; do
 done
 
 # --- 2. probes -------------------------------------------------------------
+# The expectations come from the tree, not from its ID: the release for the
+# mainline removals, and for pci_resize_resource()'s exclude_bars (6.19,
+# backported to 6.12.y stable, so no release can tell) the declaration in the
+# tree's own <linux/pci.h>.
+release_ge() { # release_ge A B: release A >= B (major.minor)
+	[ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n 1)" = "$2" ]
+}
+has_exclude_bars() { # has_exclude_bars KERNEL_ID: pci.h declares the 4-argument form
+	_src=$(sh "$TOP/scripts/kernel-source-dir" "$(kernel_build "$1")")
+	tr '\n' ' ' <"$_src/include/linux/pci.h" | grep -Eq 'pci_resize_resource\([^)]*exclude_bars\)'
+}
 # want_probe MACRO KERNEL_ID -> yes | no
 want_probe() {
-	case $1:$2 in
-	NVC_PCI_RESIZE_RESOURCE_HAS_EXCLUDE_BARS:6.1 | NVC_PCI_RESIZE_RESOURCE_HAS_EXCLUDE_BARS:6.12) echo no ;;
-	NVC_PCI_RESIZE_RESOURCE_HAS_EXCLUDE_BARS:*) echo yes ;;
-	*:6.1 | *:6.12 | *:6.12.107) echo yes ;;
-	*) echo no ;;
+	_rel=$(kernel_release "$2")
+	case $1 in
+	NVC_PCI_RESIZE_RESOURCE_HAS_EXCLUDE_BARS) has_exclude_bars "$2" && echo yes || echo no ;;
+	NVC_DEL_TIMER_SYNC_PRESENT) release_ge "$_rel" 6.15 && echo no || echo yes ;;
+	NVC_IN_IRQ_PRESENT | NVC_DMA_MAP_OPS_HAS_MAP_RESOURCE) release_ge "$_rel" 6.19 && echo no || echo yes ;;
+	NVC_STRNCPY_PRESENT) release_ge "$_rel" 7.2 && echo no || echo yes ;;
 	esac
 }
 ready_kids=
@@ -122,14 +135,17 @@ printf '#include <linux/string.h>\nchar *o_str(char *d, const char *s, size_t n)
 printf '#include <linux/dma-map-ops.h>\nint o_dma(const struct dma_map_ops *ops);\nint o_dma(const struct dma_map_ops *ops) { return ops->map_resource != NULL; }\n' >"$O/old_dma.c"
 printf '#include <linux/pci.h>\nint o_pci(struct pci_dev *p);\nint o_pci(struct pci_dev *p) { return pci_resize_resource(p, 1, 10); }\n' >"$O/old_pci.c"
 
-# old_fails FILE KERNEL_ID -> yes when the old call must fail there
+# old_fails FILE KERNEL_ID -> yes when the old call must fail there: where
+# the API it uses is gone (its probe's expectation is "no")
 old_fails() {
-	case $1:$2 in
-	old_pci:6.1 | old_pci:6.12) echo no ;;
-	old_pci:*) echo yes ;;
-	*:6.1 | *:6.12 | *:6.12.107) echo no ;;
-	*) echo yes ;;
+	case $1 in
+	old_timer) _m=NVC_DEL_TIMER_SYNC_PRESENT ;;
+	old_in_irq) _m=NVC_IN_IRQ_PRESENT ;;
+	old_strncpy) _m=NVC_STRNCPY_PRESENT ;;
+	old_dma) _m=NVC_DMA_MAP_OPS_HAS_MAP_RESOURCE ;;
+	old_pci) [ "$(want_probe NVC_PCI_RESIZE_RESOURCE_HAS_EXCLUDE_BARS "$2")" = yes ] && echo yes || echo no; return ;;
 	esac
+	[ "$(want_probe "$_m" "$2")" = yes ] && echo no || echo yes
 }
 for id in $ready_kids; do
 	if modbuild "$M" "$id" "$W/wrappers-$id.log" && [ -f "$M/nvc_t33_wrappers.ko" ] &&
@@ -166,43 +182,43 @@ printf '%s\n' "\$*" >>"$W/pahole-args.log"
 exec pahole "\$@"
 EOF
 chmod +x "$W/pahole-recorder"
-PRIS=$(nvidia_src 535.216.03)
-PATCHED=$W/apply-535.216.03
+PRIS=$(nvidia_src tesla535-bookworm)
+PATCHED=$W/apply-$(nvidia_version tesla535-bookworm)
 # btf_build KSRC KOUT PAHOLE_ARG LOG: build the module with that PAHOLE
 btf_build() {
 	make -C "$B" clean >/dev/null 2>&1 || rm -f "$B"/*.ko "$B"/*.o
 	LC_ALL=C nice make -C "$1" KBUILD_OUTPUT="$2" M="$B" "$3" modules >"$4" 2>&1
 }
 has_btf() { readelf -S "$B/nvc_t33_btf.ko" 2>/dev/null | grep -q ' \.BTF '; }
-# A private copy of the 7.3 build tree with the BTF-only vmlinux Debian's
+# A private copy of the 7-newest build tree with the BTF-only vmlinux Debian's
 # headers package ships (the prepared tree has none, so Kbuild skips BTF).
 K73=$W/k73-btf
-deb=$(find "$NVC_CACHE/debs/kernels" -maxdepth 1 -name "linux-headers-$(kernel_release 7.3 2>/dev/null)_*.deb" 2>/dev/null | head -n 1 || true)
+deb=$(find "$NVC_CACHE/debs/kernels" -maxdepth 1 -name "linux-headers-$(kernel_release 7-newest 2>/dev/null)_*.deb" 2>/dev/null | head -n 1 || true)
 if ! command -v pahole >/dev/null 2>&1; then
 	skip "BTF: pahole is not installed"
-elif [ ! -d "$PATCHED" ] || ! kernel_ready 7.3 || [ -z "$deb" ]; then
-	skip "BTF on 7.3: no patched 535.216.03, 7.3 tree or headers .deb"
+elif [ ! -d "$PATCHED" ] || ! kernel_ready 7-newest || [ -z "$deb" ]; then
+	skip "BTF on 7-newest: no patched bookworm 535 tree, 7-newest tree or headers .deb"
 else
-	cp -a "$(kernel_build 7.3)" "$K73"
-	dpkg-deb --fsys-tarfile "$deb" | tar -xOf - "./usr/src/linux-headers-$(kernel_release 7.3)/vmlinux" >"$K73/vmlinux"
-	src73=$(sh "$TOP/scripts/kernel-source-dir" "$(kernel_build 7.3)")
-	old=$(pahole_of "$PRIS" 7.3) new=$(pahole_of "$PATCHED" 7.3)
-	case $old in "PAHOLE=awk "*) pass "7.3: the pristine Makefile passes an awk program as PAHOLE" ;;
-		*) fail "7.3: pristine PAHOLE is '$old'" ;; esac
-	case $new in "PAHOLE=sh $PATCHED/nvidia-vgpu-compat/nvc-pahole.sh") pass "7.3: the patched Makefile passes nvc-pahole.sh" ;;
-		*) fail "7.3: patched PAHOLE is '$new'" ;; esac
+	cp -a "$(kernel_build 7-newest)" "$K73"
+	dpkg-deb --fsys-tarfile "$deb" | tar -xOf - "./usr/src/linux-headers-$(kernel_release 7-newest)/vmlinux" >"$K73/vmlinux"
+	src73=$(sh "$TOP/scripts/kernel-source-dir" "$(kernel_build 7-newest)")
+	old=$(pahole_of "$PRIS" 7-newest) new=$(pahole_of "$PATCHED" 7-newest)
+	case $old in "PAHOLE=awk "*) pass "7-newest: the pristine Makefile passes an awk program as PAHOLE" ;;
+		*) fail "7-newest: pristine PAHOLE is '$old'" ;; esac
+	case $new in "PAHOLE=sh $PATCHED/nvidia-vgpu-compat/nvc-pahole.sh") pass "7-newest: the patched Makefile passes nvc-pahole.sh" ;;
+		*) fail "7-newest: patched PAHOLE is '$new'" ;; esac
 	if btf_build "$src73" "$K73" "$old" "$W/btf-73-old.log"; then
-		fail "7.3 with vmlinux: the awk PAHOLE did not break the BTF step (gen-btf.sh)"
+		fail "7-newest with vmlinux: the awk PAHOLE did not break the BTF step (gen-btf.sh)"
 	else
 		grep -A1 'BTF \[M\]' "$W/btf-73-old.log" | grep -Eq '^awk: .*(unexpected character|syntax error)' &&
-			pass "7.3 with vmlinux: the awk PAHOLE breaks the BTF step (gen-btf.sh word-splits it)" ||
-			{ fail "7.3 with vmlinux: pristine build failed, but not on awk in the BTF step"; tail -n 5 "$W/btf-73-old.log"; }
+			pass "7-newest with vmlinux: the awk PAHOLE breaks the BTF step (gen-btf.sh word-splits it)" ||
+			{ fail "7-newest with vmlinux: pristine build failed, but not on awk in the BTF step"; tail -n 5 "$W/btf-73-old.log"; }
 	fi
 	: >"$W/pahole-args.log"
 	if NVC_PAHOLE=$W/pahole-recorder btf_build "$src73" "$K73" "$new" "$W/btf-73-new.log" && has_btf; then
-		pass "7.3 with vmlinux: with nvc-pahole.sh the module gets its BTF"
+		pass "7-newest with vmlinux: with nvc-pahole.sh the module gets its BTF"
 	else
-		fail "7.3 with vmlinux: patched BTF step"; tail -n 10 "$W/btf-73-new.log"
+		fail "7-newest with vmlinux: patched BTF step"; tail -n 10 "$W/btf-73-new.log"
 	fi
 	grep -q -- '--lang_exclude=[^ ]*,c++,c++11' "$W/pahole-args.log" &&
 		pass "nvc-pahole.sh adds C++ to pahole's --lang_exclude, as NVIDIA's awk program did" ||

@@ -6,7 +6,7 @@
 #    (570's opposite-sense namespace probe included), and that the 6.17 /
 #    6.19 topics recognise NVIDIA's own later fixes;
 #  - builds on every prepared kernel (NVC_T34_KERNELS, default 6.1 6.12
-#    6.12.107 7.2 7.3): unpatched, the build fails exactly where this
+#    6.12-trixie 7-prev 7-newest): unpatched, the build fails exactly where this
 #    kernel's probes say a break bites, with the errors users see, and
 #    nowhere NVIDIA's own fixes hold; patched, it builds, modpost clean, with
 #    the right vermagic, import_ns IOMMUFD without quotes and nvidia.ko still
@@ -39,7 +39,7 @@ for v in 550.54.16 535.161.05; do
 		"0200-irqbypass-producer=not-applicable 0201-vfio-match-token-uuid=needed 0202-vfio-region-info-mdev=needed 0203-vfio-region-info-pci-core=needed"
 done
 # Debian's NVIDIA sources have no nvidia-vgpu-vfio at all.
-for v in 550.54.15 535.216.03; do
+for v in $(nvidia_versions); do
 	src=$(nvidia_src "$v")
 	if [ -d "$src" ]; then
 		_st=""
@@ -95,7 +95,7 @@ probe_says() {
 	awk -v m="$2" '$2 == m { print $1 }' "$W/probes-$1"
 }
 
-for id in ${NVC_T34_KERNELS:-6.1 6.12 6.12.107 7.2 7.3}; do
+for id in ${NVC_T34_KERNELS:-$NVC_ALL_KERNELS}; do
 	if ! kernel_ready "$id"; then
 		skip "kernel tree $id is not prepared"
 		continue

@@ -16,10 +16,12 @@ NVC_CACHE=${NVC_CACHE:-/var/cache/nvidia-vgpu-compat}
 {
 	F550=$TOP/tests/fixtures/drivers/NVIDIA-Linux-x86_64-550.54.16-vgpu-kvm/kernel
 	F535=$TOP/tests/fixtures/drivers/NVIDIA-Linux-x86_64-535.161.05-vgpu-kvm/kernel
-	D550_54=$NVC_CACHE/nvidia/550.54.15
-	D550_163=$NVC_CACHE/nvidia/550.163.01
-	D535_216=$NVC_CACHE/nvidia/535.216.03
-	D535_274=$NVC_CACHE/nvidia/535.274.02
+	# by role (tests/setup/nvidia-sources.sh): 550.54.15, 550.163.01,
+	# 535.216.03 and 535.274.02 when these patches were made
+	D550_54=$NVC_CACHE/nvidia/tesla550-sid
+	D550_163=$NVC_CACHE/nvidia/current-trixie
+	D535_216=$NVC_CACHE/nvidia/tesla535-bookworm
+	D535_274=$NVC_CACHE/nvidia/tesla535-sid
 	LAST=2026-11-21		# Last-Update: of the DEP-3 headers
 }
 H=$(mktemp)

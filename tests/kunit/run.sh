@@ -6,7 +6,7 @@
 # Runs the KUnit tests of the compat wrappers (tests/nvc_compat_kunit.c) with
 # the kernel's own tools/testing/kunit/kunit.py, in the full kernel source
 # tree $NVC_CACHE/kernels/<TREE_ID>/source that tests/setup/kernels.sh
-# prepares (TREE_ID defaults to 7.3; 6.1-src is bookworm's linux-source-6.1,
+# prepares (TREE_ID defaults to 7-newest; 6.1-src is bookworm's linux-source-6.1,
 # on the other side of the 6.8 and 6.6 breaks).
 #
 #  1. If the tree has no "ready" stamp, runs tests/setup/kernels.sh TREE_ID
@@ -48,7 +48,7 @@
 set -eu
 
 usage() {
-	echo "usage: tests/kunit/run.sh [TREE_ID]    (default TREE_ID: 7.3)" >&2
+	echo "usage: tests/kunit/run.sh [TREE_ID]    (default TREE_ID: 7-newest)" >&2
 	exit 2
 }
 
@@ -70,13 +70,15 @@ case ${1:-} in -h | --help | -*) usage ;; esac
 [ $# -le 1 ] || usage
 
 T0=$(now)
-ID=${1:-7.3}
+ID=${1:-7-newest}
 : "${NVC_CACHE:=/var/cache/nvidia-vgpu-compat}"
 JOBS=${NVC_KUNIT_JOBS:-2}
 TIMEOUT=${NVC_KUNIT_TIMEOUT:-300}
 REPO=$(cd "$(dirname "$0")/../.." && pwd -P)
 TREE=$NVC_CACHE/kernels/$ID
 SRC=$TREE/source
+# the UML build is keyed by the exact tree (kernels/<ID> links to
+# kernels/v/<package>_<version>): a new upload gets a build of its own
 BUILD_DIR=$NVC_CACHE/kunit/$ID
 LINK_NAME=nvidia-vgpu-compat
 KCONFIG_LINE="source \"drivers/$LINK_NAME/tests/Kconfig\""
@@ -104,9 +106,10 @@ if [ ! -f "$TREE/ready" ]; then
 	[ -f "$TREE/ready" ] || die "tests/setup/kernels.sh $ID left no $TREE/ready"
 fi
 [ -x "$SRC/tools/testing/kunit/kunit.py" ] ||
-	die "$SRC has no tools/testing/kunit/kunit.py: tree $ID keeps no full kernel source (7.3 and 6.1-src do)"
+	die "$SRC has no tools/testing/kunit/kunit.py: tree $ID keeps no full kernel source (7-newest and 6.1-src do)"
 printf '[kunit] tree %s: %s (%s s)\n' "$ID" "$(cat "$TREE/release" 2>/dev/null || echo '?')" "$(since "$t")"
 
+if [ -L "$TREE" ]; then BUILD_DIR=$NVC_CACHE/kunit/$(basename "$(readlink "$TREE")"); fi
 mkdir -p "$NVC_CACHE/kunit"
 exec 9>"$NVC_CACHE/kunit/.lock-$ID"
 if ! flock -n 9; then

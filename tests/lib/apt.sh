@@ -14,14 +14,14 @@
 #                                    .deb is already there; prints its path
 #
 # Environment: NVC_CACHE (default /var/cache/nvidia-vgpu-compat),
-# NVC_APT_MIRROR (default http://deb.debian.org/debian),
+# NVC_APT_MIRROR (default: the Debian archive the machine's own apt sources
+# name, see nvc_apt_machine_mirror),
 # NVC_APT_MAX_AGE_MIN (list age in minutes that triggers an update, default 720).
 #
 # Also the step timing helpers of tests/setup/*.sh (nvc_setup_init,
 # nvc_step_start, nvc_step_done, nvc_setup_finish), see the end of this file.
 
 : "${NVC_CACHE:=/var/cache/nvidia-vgpu-compat}"
-: "${NVC_APT_MIRROR:=http://deb.debian.org/debian}"
 : "${NVC_APT_MAX_AGE_MIN:=720}"
 NVC_APT_DIR=$NVC_CACHE/apt
 NVC_APT_SUITES="bookworm bookworm-backports trixie trixie-backports sid experimental"
@@ -32,9 +32,27 @@ nvc_apt_log() {
 	printf '%s\n' "nvc-apt: $*" >&2
 }
 
+# The Debian archive of the machine's own apt configuration (sources.list
+# and sources.list.d, one-line or deb822): the URI of its first Debian suite
+# that is not a security suite, without the trailing slash.
+nvc_apt_machine_mirror() {
+	apt-get indextargets --no-release-info --format '$(REPO_URI) $(RELEASE) $(TARGET_OF)' 2>/dev/null |
+		awk '$3 == "deb" && $2 !~ /-security$/ &&
+			$2 ~ /^(buster|bullseye|bookworm|trixie|forky|duke|sid|unstable|testing|stable|oldstable|experimental)(-updates|-backports|-proposed-updates)?$/ {
+				sub(/\/+$/, "", $1); print $1; exit }'
+}
+
+if [ -z "${NVC_APT_MIRROR:-}" ]; then
+	NVC_APT_MIRROR=$(nvc_apt_machine_mirror)
+fi
+
 # Create the private directories and sources.list (rewritten only if its
 # content changed; a change invalidates the lists).
 nvc_apt_init() {
+	if [ -z "${NVC_APT_MIRROR:-}" ]; then
+		nvc_apt_log "the machine's apt sources name no Debian archive (apt-get indextargets); set NVC_APT_MIRROR=http://<mirror>/debian"
+		return 1
+	fi
 	mkdir -p "$NVC_APT_DIR/lists/partial" "$NVC_APT_DIR/cache/archives/partial"
 	_nvc_new=$NVC_APT_DIR/sources.list.new.$$
 	for _nvc_suite in $NVC_APT_SUITES; do

@@ -1,8 +1,11 @@
 #!/bin/sh
 # Everything the tests need, cached in ${NVC_CACHE:-/var/cache/nvidia-vgpu-compat}:
 #   deps.sh            host tools (apt-get install, machine's own sources)
-#   kernels.sh         kernel build trees 6.1 6.12 7.3 7.2 6.12.107
-#   nvidia-sources.sh  NVIDIA kernel sources 550.54.15 535.216.03 535.274.02 550.163.01
+#   kernels.sh         kernel build trees 6.1 6.12 7-newest 7-prev 6.12-trixie
+#                      (series; the newest packages are resolved at run time)
+#   nvidia-sources.sh  Debian's NVIDIA kernel sources, each role's newest
+#                      version (tesla535-bookworm tesla535-sid tesla550-sid
+#                      current-trixie current-bookworm)
 # Idempotent: with a warm cache it takes a few seconds and downloads nothing.
 set -eu
 
@@ -25,19 +28,18 @@ run() {
 }
 
 run deps.sh
-run kernels.sh 6.1 6.12 7.3
-run kernels.sh 7.2 6.12.107
-run nvidia-sources.sh 550.54.15 535.216.03
-run nvidia-sources.sh 535.274.02 550.163.01
+run kernels.sh 6.1 6.12 7-newest
+run kernels.sh 7-prev 6.12-trixie
+run nvidia-sources.sh
 
 echo "[all] summary (NVC_CACHE=$NVC_CACHE):"
 printf '%s' "$SUMMARY" | sed 's/^/[all]   /'
-for id in 6.1 6.12 7.3; do
-	printf '[all]   kernel %-5s %-22s %s\n' "$id" "$(cat "$NVC_CACHE/kernels/$id/release")" \
-		"$NVC_CACHE/kernels/$id/build"
+for id in 6.1 6.12 6.12-trixie 7-prev 7-newest; do
+	printf '[all]   kernel %-11s %-24s %s\n' "$id" "$(cat "$NVC_CACHE/kernels/$id/release")" \
+		"$(sed -n 1p "$NVC_CACHE/kernels/$id/packages")"
 done
-for id in 550.54.15 535.216.03; do
-	printf '[all]   nvidia %-10s %s\n' "$id" "$NVC_CACHE/nvidia/$id"
+for role in tesla535-bookworm tesla535-sid tesla550-sid current-trixie current-bookworm; do
+	printf '[all]   nvidia %-17s %s\n' "$role" "$(cat "$NVC_CACHE/nvidia/$(readlink "$NVC_CACHE/nvidia/$role").ready")"
 done
 printf '[all]   cache size: %s\n' "$(du -sh "$NVC_CACHE" 2>/dev/null | cut -f1)"
 nvc_setup_finish

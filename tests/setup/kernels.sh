@@ -1,26 +1,38 @@
 #!/bin/sh
 # Prepare module-ready kernel build trees in $NVC_CACHE/kernels/<ID>/build.
 #
-#   tests/setup/kernels.sh [ID...]      default IDs: 6.1 6.12 7.3
+#   tests/setup/kernels.sh [ID...]      default IDs: 6.1 6.12 7-newest
 #
-# IDs and where they come from (private apt configuration, tests/lib/apt.sh):
-#   6.1       bookworm: newest linux-headers-6.1.0-<N>-amd64 + -common +
-#             linux-kbuild-6.1, unpacked with dpkg-deb -x
-#   6.12      bookworm-backports: newest linux-headers-6.12.<x>+deb12-amd64 +
-#             -common + linux-kbuild-6.12.<x>+deb12, unpacked likewise
-#   7.3       trixie-backports: linux-source-7.3 + linux-config-7.3 built with
-#             the host gcc (modules_prepare); source kept in 7.3/source (KUnit)
-#   7.2       trixie-backports: linux-source-7.2, same, but only a relocatable
-#             tree (install-extmod-build) is kept
-#   6.12.107  trixie: linux-source-6.12 6.12.107, like 7.2
-#   6.1-src   bookworm: linux-source-6.1, unpacked into 6.1-src/source and
-#             nothing else: for KUnit only (tests/kunit/run.sh 6.1-src), whose
-#             kunit.py configures and builds its own UML kernel
+# Nothing is pinned: each ID names a series and the suites to look in, and
+# the newest package there is resolved at run time (private apt
+# configuration, tests/lib/apt.sh; the mirror is the machine's own):
+#   6.1          bookworm: newest linux-headers-6.1.0-<N>-amd64 + -common +
+#                linux-kbuild-6.1, unpacked with dpkg-deb -x
+#   6.12         bookworm-backports: newest linux-headers-6.12.<x>+deb12-amd64
+#                + -common + linux-kbuild-6.12.<x>+deb12, unpacked likewise
+#   6.12-trixie  trixie: the newest linux-source-6.12 that has a
+#                linux-config-6.12 and a linux-headers-*-amd64 of the same
+#                version, built with the host gcc (modules_prepare); only a
+#                relocatable tree (install-extmod-build) is kept
+#   7-newest     the newest 7.x series in trixie-backports / sid /
+#                experimental (no -rc) that dkms.conf's BUILD_EXCLUSIVE_KERNEL
+#                admits, built like 6.12-trixie; its full source is kept (KUnit)
+#   7-prev       the 7.x series before it, built like 6.12-trixie
+#   6.1-src      bookworm: linux-source-6.1, unpacked into 6.1-src/source and
+#                nothing else: for KUnit only (tests/kunit/run.sh 6.1-src), whose
+#                kunit.py configures and builds its own UML kernel
+# A series newer than BUILD_EXCLUSIVE_KERNEL allows is reported and skipped:
+# the package does not support it yet.
+#
+# The cache is keyed by exact package version: a tree lives in
+# $NVC_CACHE/kernels/v/<package>_<version>/ and kernels/<ID> is a symlink to
+# it, so a new upload is fetched and an unchanged one reused.  Trees no ID
+# links to any more are removed.
 #
 # Layout of $NVC_CACHE/kernels/<ID>/:
 #   build/    the tree to pass as make -C / /lib/modules/<release>/build
 #   source/   headers trees: Debian's -common dir (what
-#             /lib/modules/<release>/source points to); 7.3: the full source
+#             /lib/modules/<release>/source points to); 7-newest: the full source
 #   kbuild/   headers trees: Debian's linux-kbuild (scripts, tools)
 #   release   the kernel release: UTS_RELEASE, the vermagic prefix (not
 #             make kernelrelease: Debian's 6.1 headers say 6.1.176 there)
@@ -64,26 +76,102 @@ for tool in make gcc-12 flex bison bc dpkg-deb xz modinfo flock perl; do
 		die "$tool not found: run tests/setup/deps.sh first"
 done
 
-# spec ID: sets METHOD, SUITE and the method's parameters
+# spec ID: sets METHOD, SUITES and the method's parameters
 spec() {
 	KEEP_SOURCE=0
-	UPSTREAM=
+	SERIES=
 	case $1 in
-	6.1) METHOD=headers SUITE=bookworm ABI_RE='6\.1\.0-[0-9]+' ;;
-	6.12) METHOD=headers SUITE=bookworm-backports ABI_RE='6\.12\.[0-9]+\+deb12' ;;
-	7.3) METHOD=source SUITE=trixie-backports SERIES=7.3 KEEP_SOURCE=1 ;;
-	7.2) METHOD=source SUITE=trixie-backports SERIES=7.2 ;;
-	6.12.107) METHOD=source SUITE=trixie SERIES=6.12 UPSTREAM=6.12.107 ;;
-	6.1-src) METHOD=kunit SUITE=bookworm SERIES=6.1 KEEP_SOURCE=1 ;;
-	*) die "unknown kernel ID '$1' (known: 6.1 6.12 7.3 7.2 6.12.107 6.1-src)" ;;
+	6.1) METHOD=headers SUITES=bookworm ABI_RE='6\.1\.0-[0-9]+' ;;
+	6.12) METHOD=headers SUITES=bookworm-backports ABI_RE='6\.12\.[0-9]+\+deb12' ;;
+	6.12-trixie) METHOD=source SUITES=trixie SERIES=6.12 ;;
+	7-newest) METHOD=source SUITES=$SUITES_7 SERIES=7:1 KEEP_SOURCE=1 ;;
+	7-prev) METHOD=source SUITES=$SUITES_7 SERIES=7:2 ;;
+	6.1-src) METHOD=kunit SUITES=bookworm SERIES=6.1 KEEP_SOURCE=1 ;;
+	*) die "unknown kernel ID '$1' (known: $KNOWN_IDS)" ;;
 	esac
 }
+KNOWN_IDS="6.1 6.12 6.12-trixie 7-prev 7-newest 6.1-src"
+SUITES_7="trixie-backports sid experimental"
 
-# versions_in PKG SUITE: versions of PKG in SUITE, newest first
+# versions_in PKG "SUITE...": versions of PKG in those suites, newest first,
+# release candidates (~rc) left out
 versions_in() {
-	nvc_apt_cache madison "$1" | awk -F' [|] ' -v s="$2" '
-		{ gsub(/^ +| +$/, "", $2) }
-		index($3, " " s "/") { print $2 }' | sort -rV
+	nvc_apt_cache madison "$1" | awk -F' [|] ' -v s=" $2 " '
+		{ gsub(/^ +| +$/, "", $2); split($3, a, " "); split(a[2], b, "/") }
+		index(s, " " b[1] " ") && $2 !~ /~rc/ { print $2 }' | sort -urV
+}
+
+# supported_series SERIES: does dkms.conf's BUILD_EXCLUSIVE_KERNEL admit it?
+supported_series() {
+	_re=$(sed -n 's/^BUILD_EXCLUSIVE_KERNEL="\(.*\)"$/\1/p' "$NVC_SETUP_DIR/../../dkms.conf")
+	[ -n "$_re" ] || return 0
+	printf '%s.0\n' "$1" | grep -Eq -- "$_re"
+}
+
+# resolve_source SERIES: sets VER (a version of linux-source-SERIES in
+# $SUITES with linux-config-SERIES and linux-headers-<up>+*-amd64 of the same
+# version) and FLAVOUR (that headers package); false when there is none.
+resolve_source() {
+	for _v in $(versions_in "linux-source-$1" "$SUITES"); do
+		versions_in "linux-config-$1" "$SUITES" | grep -qxF -- "$_v" || continue
+		_up=${_v%%-*}
+		for _name in $(nvc_apt_cache pkgnames "linux-headers-$_up+" | grep -E -- '^linux-headers-[^-]+-amd64$' || true); do
+			if versions_in "$_name" "$SUITES" | grep -qxF -- "$_v"; then
+				VER=$_v FLAVOUR=$_name
+				return 0
+			fi
+		done
+	done
+	return 1
+}
+
+# pick_series 7:N: the Nth newest 7.x series that resolves and is supported
+pick_series() {
+	_want=${1#*:} _n=0
+	for _s in $(nvc_apt_cache pkgnames "linux-source-${1%%:*}." | sed 's/^linux-source-//' | sort -rV); do
+		if ! supported_series "$_s"; then
+			echo "kernels.sh: linux-source-$_s is in the archive, but dkms.conf does not support $_s yet: skipped" >&2
+			continue
+		fi
+		resolve_source "$_s" || continue
+		_n=$((_n + 1))
+		if [ "$_n" = "$_want" ]; then
+			SERIES=$_s
+			return 0
+		fi
+	done
+	die "no ${_want}. newest ${1%%:*}.x series with linux-source, linux-config and linux-headers-*-amd64 of one version in $SUITES (found $_n)"
+}
+
+# resolve ID: sets KEY (the cache key: package_version) and the method's
+# inputs, from the package lists
+resolve() {
+	case $METHOD in
+	headers)
+		ABI=
+		for _name in $(nvc_apt_cache pkgnames linux-headers- |
+			sed -n -E "s/^linux-headers-($ABI_RE)-amd64\$/\\1/p" | sort -rV); do
+			VER=$(versions_in "linux-headers-$_name-amd64" "$SUITES" | head -n 1)
+			if [ -n "$VER" ]; then
+				ABI=$_name
+				break
+			fi
+		done
+		[ -n "$ABI" ] || die "$1: no linux-headers-*-amd64 matching $ABI_RE in $SUITES"
+		KEY=linux-headers-$ABI-amd64_$VER
+		;;
+	source)
+		case $SERIES in *:*) pick_series "$SERIES" ;; esac
+		resolve_source "$SERIES" ||
+			die "$1: no linux-source-$SERIES with linux-config-$SERIES and linux-headers-*-amd64 of the same version in $SUITES"
+		KEY=linux-source-${SERIES}_$VER
+		;;
+	kunit)
+		VER=$(versions_in "linux-source-$SERIES" "$SUITES" | head -n 1)
+		[ -n "$VER" ] || die "$1: no linux-source-$SERIES in $SUITES"
+		KEY=kunit-linux-source-${SERIES}_$VER
+		;;
+	esac
 }
 
 # vermagic_flags CONFIG: the flags vermagic.h derives from a .config
@@ -106,16 +194,8 @@ deb_member() {
 
 prepare_headers() {
 	_id=$1
-	_abi=
-	for _name in $(nvc_apt_cache pkgnames linux-headers- |
-		sed -n -E "s/^linux-headers-($ABI_RE)-amd64\$/\\1/p" | sort -rV); do
-		_ver=$(versions_in "linux-headers-$_name-amd64" "$SUITE" | head -n 1)
-		if [ -n "$_ver" ]; then
-			_abi=$_name
-			break
-		fi
-	done
-	[ -n "$_abi" ] || die "$_id: no linux-headers-*-amd64 matching $ABI_RE in $SUITE"
+	_abi=$ABI
+	_ver=$VER
 	_flavour=linux-headers-$_abi-amd64
 	_deps=$(nvc_apt_cache show "$_flavour=$_ver" | sed -n 's/^Depends: //p' | head -n 1)
 	_common=$(printf '%s\n' "$_deps" | tr ',|' '\n' | sed -n 's/^ *\(linux-headers-[^ ]*-common\)\( .*\)\{0,1\}$/\1/p' | head -n 1)
@@ -123,7 +203,7 @@ prepare_headers() {
 	if [ -z "$_common" ] || [ -z "$_kbuild" ]; then
 		die "$_id: cannot find -common/linux-kbuild in Depends of $_flavour: $_deps"
 	fi
-	nvc_step_done "$_flavour $_ver ($SUITE)"
+	nvc_step_done "$_flavour $_ver ($SUITES)"
 
 	nvc_step_start "$_id: download"
 	_debs=
@@ -169,27 +249,11 @@ fix_headers() {
 
 prepare_source() {
 	_id=$1
-	_ver=
-	for _v in $(versions_in "linux-source-$SERIES" "$SUITE"); do
-		case $_v in "${UPSTREAM:-$SERIES}"[.-]* | "${UPSTREAM:-$SERIES}"~*)
-			_ver=$_v
-			break
-			;;
-		esac
-	done
-	[ -n "$_ver" ] || die "$_id: no linux-source-$SERIES ${UPSTREAM:-} in $SUITE"
+	_ver=$VER
 	_up=${_ver%%-*}
-	# the ABI name: linux-headers-<upstream>+debNN-amd64 of the same version
-	_flavour=
-	for _name in $(nvc_apt_cache pkgnames "linux-headers-$_up+" | grep -E -- '^linux-headers-[^-]+-amd64$' || true); do
-		if versions_in "$_name" "$SUITE" | grep -qxF -- "$_ver"; then
-			_flavour=$_name
-			break
-		fi
-	done
-	[ -n "$_flavour" ] || die "$_id: no linux-headers-$_up+*-amd64 $_ver in $SUITE"
+	_flavour=$FLAVOUR
 	_localversion=${_flavour#linux-headers-"$_up"}
-	nvc_step_done "linux-source-$SERIES $_ver ($SUITE), LOCALVERSION=$_localversion"
+	nvc_step_done "linux-source-$SERIES $_ver ($SUITES), LOCALVERSION=$_localversion"
 
 	nvc_step_start "$_id: download"
 	_src_deb=$(nvc_download "linux-source-$SERIES=$_ver" "$DEBS")
@@ -284,13 +348,12 @@ fix_source() {
 
 # --- source trees for KUnit only (6.1-src) ----------------------------------
 
-# The newest linux-source-SERIES of SUITE, unpacked as it is: kunit.py
+# The newest linux-source-SERIES of SUITES, unpacked as it is: kunit.py
 # configures and builds a UML kernel of its own in its --build_dir.
 prepare_kunit() {
 	_id=$1
-	_ver=$(versions_in "linux-source-$SERIES" "$SUITE" | head -n 1)
-	[ -n "$_ver" ] || die "$_id: no linux-source-$SERIES in $SUITE"
-	nvc_step_done "linux-source-$SERIES $_ver ($SUITE)"
+	_ver=$VER
+	nvc_step_done "linux-source-$SERIES $_ver ($SUITES)"
 
 	nvc_step_start "$_id: download"
 	_src_deb=$(nvc_download "linux-source-$SERIES=$_ver" "$DEBS")
@@ -370,10 +433,10 @@ verify() {
 
 # --- main ------------------------------------------------------------------
 
-IDS=${*:-6.1 6.12 7.3}
+IDS=${*:-6.1 6.12 7-newest}
 for id in $IDS; do spec "$id"; done
 
-mkdir -p "$KDIR" "$DEBS"
+mkdir -p "$KDIR/v" "$DEBS"
 nvc_step_start "lock $KDIR/.lock"
 exec 9>"$KDIR/.lock"
 if ! flock -n 9; then
@@ -381,13 +444,36 @@ if ! flock -n 9; then
 	flock 9
 fi
 # we hold the lock: leftovers of interrupted runs can go
-rm -rf "$KDIR"/.tmp-*
+rm -rf "$KDIR"/.tmp-* "$KDIR"/v/.tmp-*
 nvc_step_done
+
+nvc_step_start "package lists"
+if nvc_apt_update; then
+	OFFLINE=0
+	nvc_step_done "fresh (NVC_APT_MIRROR=$NVC_APT_MIRROR)"
+else
+	# without lists nothing can be resolved: cached trees still serve
+	OFFLINE=1
+	nvc_step_done "cannot update the package lists: using cached trees only"
+fi
 
 SUMMARY=
 for id in $IDS; do
 	spec "$id"
-	dest=$KDIR/$id
+	link=$KDIR/$id
+	nvc_step_start "$id: resolve"
+	if [ "$OFFLINE" = 1 ]; then
+		[ -f "$link/ready" ] ||
+			die "$id: no package lists (see above) and no cached tree: cannot prepare it"
+		nvc_step_done "offline, cached $(readlink "$link")"
+	else
+		resolve "$id"
+		nvc_step_done "$KEY"
+		# an old layout's real directory, or a link to an older upload
+		if [ -d "$link" ] && [ ! -L "$link" ]; then rm -rf "$link"; fi
+		ln -sfn "v/$KEY" "$link"
+	fi
+	dest=$KDIR/v/$(readlink "$link" | sed 's|^v/||')
 	if [ -f "$dest/ready" ]; then
 		nvc_step_start "$id: cached"
 		if [ "${NVC_KERNELS_VERIFY:-0}" = 1 ]; then
@@ -396,7 +482,7 @@ for id in $IDS; do
 		else
 			nvc_step_done "$(cat "$dest/release")"
 		fi
-		SUMMARY="$SUMMARY$id $(cat "$dest/release") $dest/build
+		SUMMARY="$SUMMARY$id $(cat "$dest/release") $link/build
 "
 		continue
 	fi
@@ -405,9 +491,8 @@ for id in $IDS; do
 		rm -rf "$dest"
 	fi
 
-	nvc_step_start "$id: resolve"
+	nvc_step_start "$id: packages"
 	SOURCE_DEB=
-	nvc_apt_update # private lists, if missing or older than 12 h
 	"prepare_$METHOD" "$id"
 
 	nvc_step_start "$id: move into place, verify hello.ko"
@@ -422,11 +507,25 @@ for id in $IDS; do
 	date -u +%Y-%m-%dT%H:%M:%SZ >"$dest/ready"
 	if [ -n "$SOURCE_DEB" ]; then rm -f "$SOURCE_DEB"; fi
 	nvc_step_done "$RELEASE, vermagic '$VERMAGIC'"
-	SUMMARY="$SUMMARY$id $RELEASE $dest/build
+	SUMMARY="$SUMMARY$id $RELEASE $link/build
 "
 done
 
+# trees of older uploads that no ID links to any more
+for t in "$KDIR"/v/*/; do
+	[ -d "$t" ] || continue
+	k=$(basename "$t")
+	used=0
+	for l in "$KDIR"/*; do
+		if [ -L "$l" ] && [ "$(readlink "$l")" = "v/$k" ]; then used=1; fi
+	done
+	if [ "$used" = 0 ]; then
+		echo "kernels.sh: removing $t (no kernel ID uses it any more)" >&2
+		rm -rf "$t"
+	fi
+done
+
 printf '%s' "$SUMMARY" | while read -r id rel dir; do
-	printf '[kernels] tree %-9s %-22s %s\n' "$id" "$rel" "$dir"
+	printf '[kernels] tree %-11s %-24s %s\n' "$id" "$rel" "$dir"
 done
 nvc_setup_finish

@@ -1,21 +1,29 @@
 #!/bin/sh
 # Download and unpack Debian's NVIDIA kernel module sources.
 #
-#   tests/setup/nvidia-sources.sh [ID...]   default IDs: 550.54.15 535.216.03
+#   tests/setup/nvidia-sources.sh [ROLE...]   default: every role below
 #
-#   ID           package                           version             suite
-#   550.54.15    nvidia-tesla-550-kernel-source    550.54.15-5         sid
-#   535.216.03   nvidia-tesla-535-kernel-source    535.216.03-3~deb12u1 bookworm
-#   535.274.02   nvidia-tesla-535-kernel-source    535.274.02-3        sid
-#   550.163.01   nvidia-kernel-source              550.163.01-2        trixie
+# Nothing is pinned: a role names a package and the suite to take its
+# newest version from, resolved at run time (private apt configuration,
+# tests/lib/apt.sh):
+#   ROLE              package                          suite
+#   tesla535-bookworm nvidia-tesla-535-kernel-source   bookworm
+#   tesla535-sid      nvidia-tesla-535-kernel-source   sid
+#   tesla550-sid      nvidia-tesla-550-kernel-source   sid
+#   current-trixie    nvidia-kernel-source             trixie
+#   current-bookworm  nvidia-kernel-source             bookworm
 #
-# Result: $NVC_CACHE/nvidia/<ID>/ is the driver's kernel directory (Kbuild,
-# Makefile, conftest.sh, nvidia/, ...: modules/<name>/ of the .deb's
-# /usr/src/<name>.tar.xz). It is pristine and its files are read-only: copy
-# it before patching. Beside it (not inside, so copies stay clean):
-#   <ID>.ready      written last: package, version, file count
-#   <ID>.sha256sums checksums of the pristine tree (relative paths);
-#                   NVC_NVIDIA_VERIFY=1 re-checks ready trees against them
+# Result: $NVC_CACHE/nvidia/<VERSION>/ is the driver's kernel directory
+# (Kbuild, Makefile, conftest.sh, nvidia/, ...: modules/<name>/ of the .deb's
+# /usr/src/<name>.tar.xz), VERSION its upstream version (NV_VERSION_STRING),
+# and $NVC_CACHE/nvidia/<ROLE> a symlink to it.  The tree is pristine and its
+# files are read-only: copy it before patching. Beside it (not inside, so
+# copies stay clean):
+#   <VERSION>.ready      written last: package, Debian version, file count; a
+#                        new Debian upload of the same upstream version is
+#                        fetched again (the cache is keyed by exact version)
+#   <VERSION>.sha256sums checksums of the pristine tree (relative paths);
+#                        NVC_NVIDIA_VERIFY=1 re-checks ready trees against them
 set -eu
 
 NVC_SETUP_DIR=$(cd "$(dirname "$0")" && pwd)
@@ -37,18 +45,31 @@ die() {
 	exit 1
 }
 
-# spec ID: sets PKG and VER
+ROLES_ALL="tesla535-bookworm tesla535-sid tesla550-sid current-trixie current-bookworm"
+
+# spec ROLE: sets PKG and SUITE
 spec() {
 	case $1 in
-	550.54.15) PKG=nvidia-tesla-550-kernel-source VER=550.54.15-5 ;;
-	535.216.03) PKG=nvidia-tesla-535-kernel-source VER=535.216.03-3~deb12u1 ;;
-	535.274.02) PKG=nvidia-tesla-535-kernel-source VER=535.274.02-3 ;;
-	550.163.01) PKG=nvidia-kernel-source VER=550.163.01-2 ;;
-	*) die "unknown NVIDIA ID '$1' (known: 550.54.15 535.216.03 535.274.02 550.163.01)" ;;
+	tesla535-bookworm) PKG=nvidia-tesla-535-kernel-source SUITE=bookworm ;;
+	tesla535-sid) PKG=nvidia-tesla-535-kernel-source SUITE=sid ;;
+	tesla550-sid) PKG=nvidia-tesla-550-kernel-source SUITE=sid ;;
+	current-trixie) PKG=nvidia-kernel-source SUITE=trixie ;;
+	current-bookworm) PKG=nvidia-kernel-source SUITE=bookworm ;;
+	*) die "unknown NVIDIA source role '$1' (known: $ROLES_ALL)" ;;
 	esac
 }
 
-IDS=${*:-550.54.15 535.216.03}
+# resolve ROLE: sets VER (the Debian version) and ID (the upstream version)
+resolve() {
+	VER=$(nvc_apt_cache madison "$PKG" | awk -F' [|] ' -v s="$SUITE" '
+		{ gsub(/^ +| +$/, "", $2); split($3, a, " "); split(a[2], b, "/") }
+		b[1] == s { print $2 }' | sort -rV | head -n 1)
+	[ -n "$VER" ] || die "$1: no $PKG in $SUITE (non-free) of $NVC_APT_MIRROR"
+	ID=${VER#*:}
+	ID=${ID%%-*}
+}
+
+IDS=${*:-$ROLES_ALL}
 for id in $IDS; do spec "$id"; done
 
 mkdir -p "$NDIR" "$DEBS"
@@ -61,11 +82,24 @@ fi
 rm -rf "$NDIR"/.tmp-*
 nvc_step_done
 
-for id in $IDS; do
-	spec "$id"
+OFFLINE=0
+nvc_apt_update || OFFLINE=1
+
+for role in $IDS; do
+	spec "$role"
+	if [ "$OFFLINE" = 1 ]; then
+		[ -f "$NDIR/$(readlink "$NDIR/$role" 2>/dev/null).ready" ] ||
+			die "$role: no package lists (see above) and no cached tree"
+		echo "nvidia-sources.sh: $role: package lists unavailable, using the cached $(readlink "$NDIR/$role")" >&2
+		continue
+	fi
+	resolve "$role"
+	id=$ID
 	dest=$NDIR/$id
-	if [ -f "$dest.ready" ] && [ -d "$dest" ]; then
-		nvc_step_start "$id: cached"
+	ln -sfn "$id" "$NDIR/$role"
+	if [ -f "$dest.ready" ] && [ -d "$dest" ] &&
+		[ "$(cut -d' ' -f1-2 "$dest.ready")" = "$PKG $VER" ]; then
+		nvc_step_start "$role: $id cached"
 		if [ "${NVC_NVIDIA_VERIFY:-0}" = 1 ]; then
 			(cd "$dest" && sha256sum --quiet --strict -c "$dest.sha256sums") >&2 ||
 				die "$dest differs from its pristine checksums"
@@ -118,7 +152,8 @@ for id in $IDS; do
 	nvc_step_done "$dest"
 done
 
-for id in $IDS; do
-	printf '[nvidia] tree %-11s %s  %s\n' "$id" "$NDIR/$id" "$(cat "$NDIR/$id.ready")"
+for role in $IDS; do
+	id=$(readlink "$NDIR/$role")
+	printf '[nvidia] %-17s %-11s %s  %s\n' "$role" "$id" "$NDIR/$id" "$(cat "$NDIR/$id.ready")"
 done
 nvc_setup_finish
