@@ -79,6 +79,7 @@ done
 V2=535.161.05 VX=535.161.97
 D2=NVIDIA-Linux-x86_64-$V2-vgpu-kvm
 HOOK=/etc/kernel/postinst.d/zz-nvidia-vgpu-compat
+HHOOK=/etc/kernel/header_postinst.d/zz-nvidia-vgpu-compat
 fixture_copy "$D2" "$W/src/$D2"
 mkrun "$W/src/$D2" "$W/$D2.run" "$V2"
 cleanup_t60b() {
@@ -86,7 +87,9 @@ cleanup_t60b() {
 		dkms remove -m nvidia-vgpu-compat -v "$v" --all >/dev/null 2>&1 || true
 		rm -rf "/usr/src/nvidia-vgpu-compat-$v"
 	done
-	[ -e "$HOOK" ] && ! dpkg-query -S "$HOOK" >/dev/null 2>&1 && rm -f "$HOOK"
+	for h in "$HOOK" "$HHOOK"; do
+		if [ -e "$h" ] && ! dpkg-query -S "$h" >/dev/null 2>&1; then rm -f "$h"; fi
+	done
 	cleanup_dkms
 }
 trap cleanup_t60b EXIT
@@ -95,6 +98,9 @@ trap cleanup_t60b EXIT
 check "make install DRIVER=<$V2 .run> KERNELS=$k1" make -C "$TOP" install DRIVER="$W/$D2.run" KERNELS="$k1"
 [ -x "$HOOK" ] && cmp -s "$HOOK" "$TOP/scripts/kernel-postinst.d/zz-nvidia-vgpu-compat" &&
 	pass "make install installs the kernel postinst hook" || fail "hook not installed at $HOOK"
+[ -x "$HHOOK" ] && cmp -s "$HHOOK" "$TOP/scripts/kernel-postinst.d/zz-nvidia-vgpu-compat" &&
+	pass "make install installs the hook in header_postinst.d too (DKMS builds when the headers arrive)" ||
+	fail "hook not installed at $HHOOK"
 ls "$(dirname "$HOOK")"/zz-nvidia-vgpu-compat.* >/dev/null 2>&1 &&
 	fail "a temporary hook file was left behind" || pass "no temporary hook file left"
 sum1=$(mods_sum "$k1")
@@ -185,5 +191,5 @@ if PATH="$W/hbin:$PATH" "$HOOK" "$unk" "/boot/vmlinuz-$unk" >"$W/hook.out" 2>"$W
 	pass "installed hook, declined kernel: warns, exit 0" || { fail "installed hook: exit $rc"; cat "$W/hook.err"; }
 
 check "make uninstall DRIVER_VERSION=$V2" make -C "$TOP" uninstall DRIVER_VERSION="$V2"
-[ ! -e "$HOOK" ] && pass "uninstalling the last driver removes the hook" || fail "hook left after uninstall"
+[ ! -e "$HOOK" ] && [ ! -e "$HHOOK" ] && pass "uninstalling the last driver removes the hooks" || fail "hook left after uninstall"
 [ "$(mods_sum "$k1")" = "$(mods_sum /nonexistent)" ] && pass "modules of $k1 removed" || fail "modules of $k1 left"

@@ -385,12 +385,53 @@ hook_ok good && [ ! -s "$W/h-good.err" ] && [ ! -e "$W/log/proxmox-boot-tool" ] 
 	pass "hook, kernel with working modules: one line on stdout, no warning, no pin" ||
 	{ fail "hook good"; cat "$W/h-good.out" "$W/h-good.err"; }
 
+# The image before its headers (apt's usual order): postinst.d sees no
+# headers, says so and pins nothing; header_postinst.d, after DKMS built
+# the modules, finds them working.
+R73=$(kernel_release 7-newest)
+rm -f "$R/lib/modules/$R73/build"
+hook img-first proxmox-boot-tool "$R73" "/boot/vmlinuz-$R73"
+hook_ok img-first && [ ! -e "$W/log/proxmox-boot-tool" ] &&
+	tr '\n' ' ' <"$W/h-img-first.err" | grep -q "its headers are not installed .* DKMS builds the modules and nvidia-vgpu-compat checks again. The boot loader was not changed" &&
+	pass "hook, image configured before its headers: says so, pins nothing" || { fail "hook img-first"; cat "$W/h-img-first.err"; }
+ln -s "$(kernel_build 7-newest)" "$R/lib/modules/$R73/build"
+hook hdr-then proxmox-boot-tool "$R73"
+hook_ok hdr-then && [ ! -e "$W/log/proxmox-boot-tool" ] && grep -q "Linux $R73 has working NVIDIA vGPU modules" "$W/h-hdr-then.out" &&
+	pass "hook from header_postinst.d, modules built: working, nothing to undo" || { fail "hook hdr-then"; cat "$W/h-hdr-then.out" "$W/h-hdr-then.err"; }
+
+# A failed DKMS build is known not to build: pin, and record how to undo it;
+# when the modules appear (a fixed build), the pin is undone.
+grep -v ", $R73, " "$W/hstatus" >"$W/hstatus.new"; mv "$W/hstatus.new" "$W/hstatus"
+mkdir -p "$R/var/lib/dkms/nvidia-vgpu-compat/$V/build"
+printf 'DKMS make.log for nvidia-vgpu-compat-%s for kernel %s (x86_64)\nerror\n' "$V" "$R73" \
+	>"$R/var/lib/dkms/nvidia-vgpu-compat/$V/build/make.log"
+hook failed proxmox-boot-tool "$R73"
+[ "$(cat "$W/log/proxmox-boot-tool" 2>/dev/null)" = "kernel pin $RUN --next-boot" ] &&
+	grep -qx 'undo-next-boot: proxmox-boot-tool kernel unpin --next-boot' "$R/var/lib/nvidia-vgpu-compat/pin-$R73" &&
+	pass "hook, the DKMS build failed: pins the running kernel for the next boot and records the undo" ||
+	{ fail "hook failed: $(cat "$W/log/proxmox-boot-tool" 2>/dev/null)"; cat "$W/h-failed.err"; }
+rm -f "$W/log"/*
+rm -rf "$R/var/lib/dkms"
+printf 'nvidia-vgpu-compat/%s, %s, x86_64: installed\n' "$V" "$R73" >>"$W/hstatus"
+hook fixed proxmox-boot-tool "$R73"
+[ "$(cat "$W/log/proxmox-boot-tool" 2>/dev/null)" = "kernel unpin --next-boot" ] && [ ! -e "$R/var/lib/nvidia-vgpu-compat/pin-$R73" ] &&
+	grep -q "pin made when Linux $R73 had no modules is undone" "$W/h-fixed.out" &&
+	pass "hook, modules there now: the next-boot pin is undone" || { fail "hook fixed: $(cat "$W/log/proxmox-boot-tool" 2>/dev/null)"; cat "$W/h-fixed.out"; }
+rm -f "$W/log"/*
+# a state file someone planted never runs its command
+mkdir -p "$R/var/lib/nvidia-vgpu-compat"
+printf 'undo-next-boot: grub-reboot planted\n' >"$R/var/lib/nvidia-vgpu-compat/pin-$R73"
+hook planted "proxmox-boot-tool grub-reboot" "$R73"
+[ ! -e "$W/log/grub-reboot" ] && [ ! -e "$W/log/proxmox-boot-tool" ] && [ ! -e "$R/var/lib/nvidia-vgpu-compat/pin-$R73" ] &&
+	pass "hook: a planted undo command is not run" || fail "hook planted: $(cat "$W/log"/* 2>/dev/null)"
+rm -f "$W/log"/*
+
 printf 'nvidia-vgpu-compat/%s: added\n' "$V" >"$W/hstatus"
 hook broken-too proxmox-boot-tool 8.0.1-nvc-test
 [ ! -e "$W/log/proxmox-boot-tool" ] && tr '\n' ' ' <"$W/h-broken-too.err" | grep -q "the running kernel $RUN has no NVIDIA vGPU modules either" &&
 	pass "hook: no pin when the running kernel has no modules either" || fail "hook broken-too"
 printf 'nvidia-vgpu-compat/%s, %s, x86_64: installed\n' "$V" "$RUN" >"$W/hstatus"
-hook older proxmox-boot-tool 6.12.90+deb12-amd64
+hook older proxmox-boot-tool 6.0.9-nvc-test
 [ ! -e "$W/log/proxmox-boot-tool" ] && tr '\n' ' ' <"$W/h-older.err" | grep -q "older than the running $RUN" &&
 	pass "hook: no pin for a kernel older than the running one" || fail "hook older"
 
@@ -402,10 +443,29 @@ hook_ok pinfail && tr '\n' ' ' <"$W/h-pinfail.err" | grep -q 'failed (proxmox-bo
 
 printf '#!/bin/sh\ncmd_preflight() { :; }\necho "garbage"; exit 1\n' >"$W/bad-vgpu-compat"
 export NVC_VGPU_COMPAT="$W/bad-vgpu-compat"
+rm -f "$W/log"/*
 hook badtool proxmox-boot-tool 8.0.1-nvc-test
 unset NVC_VGPU_COMPAT
-hook_ok badtool && grep -q 'vgpu-compat preflight failed (exit 1)' "$W/h-badtool.err" &&
-	pass "hook: a failing preflight still exits 0 and warns" || { fail "hook badtool"; cat "$W/h-badtool.err"; }
+hook_ok badtool && tr '\n' ' ' <"$W/h-badtool.err" | grep -q 'vgpu-compat preflight failed (exit 1)' &&
+	[ ! -e "$W/log/proxmox-boot-tool" ] && tr '\n' ' ' <"$W/h-badtool.err" | grep -q 'The boot loader was not changed' &&
+	pass "hook: an internal error of preflight: exit 0, warns, pins nothing" || { fail "hook badtool"; cat "$W/h-badtool.err"; }
+
+# A preflight that hangs: timeout (--kill-after) ends it, the hook warns and
+# changes nothing.
+printf '#!/bin/sh
+cmd_preflight() { :; }
+trap "" TERM
+sleep 30
+' >"$W/slow-vgpu-compat"
+t0=$(date +%s)
+export NVC_VGPU_COMPAT="$W/slow-vgpu-compat" NVC_HOOK_TIMEOUT=1
+hook slow proxmox-boot-tool 8.0.1-nvc-test
+unset NVC_VGPU_COMPAT NVC_HOOK_TIMEOUT
+secs=$(( $(date +%s) - t0 ))
+hook_ok slow && [ ! -e "$W/log/proxmox-boot-tool" ] && [ "$secs" -lt 25 ] &&
+	tr '\n' ' ' <"$W/h-slow.err" | grep -q 'did not finish within 1 s.*The boot loader was not changed' &&
+	pass "hook: a preflight that ignores TERM is killed ($secs s), warns, pins nothing" ||
+	{ fail "hook slow ($secs s)"; cat "$W/h-slow.err"; }
 hook noarg proxmox-boot-tool
 hook_ok noarg && [ ! -s "$W/h-noarg.err" ] && pass "hook without a release: exit 0, silent" || fail "hook noarg"
 rm -rf "$R/usr/src"/*

@@ -61,6 +61,8 @@ apt-get install -y "$DEB" >"$W/install.log" 2>&1 && pass "apt installs the packa
 	{ fail "apt install"; tail -n 20 "$W/install.log"; exit 0; }
 command -v vgpu-compat >/dev/null && [ -f /usr/share/man/man8/vgpu-compat.8.gz ] &&
 	pass "vgpu-compat command and man page installed" || fail "command or man page missing"
+[ -x /etc/kernel/postinst.d/zz-nvidia-vgpu-compat ] && [ -x /etc/kernel/header_postinst.d/zz-nvidia-vgpu-compat ] &&
+	pass "the kernel hook is in postinst.d and header_postinst.d" || fail "kernel hooks missing"
 set --
 for k in $ks; do set -- "$@" --kernel "$k"; done
 t0=$(date +%s)
@@ -82,7 +84,8 @@ apt-get purge -y nvidia-vgpu-compat >"$W/purge.log" 2>&1 && pass "apt purges the
 ! dpkg -L nvidia-vgpu-compat >/dev/null 2>&1 && pass "dpkg knows no files of it" || fail "dpkg -L still lists files"
 [ -z "$(dkms status -m nvidia-vgpu-compat 2>/dev/null)" ] && pass "no DKMS entries left" || fail "DKMS entries left"
 [ -z "$(ls -d /usr/src/nvidia-vgpu-compat-* 2>/dev/null)" ] && pass "no /usr/src trees left" || fail "/usr/src trees left"
-[ ! -e /etc/kernel/postinst.d/zz-nvidia-vgpu-compat ] && [ ! -e /usr/share/nvidia-vgpu-compat ] &&
+[ ! -e /etc/kernel/postinst.d/zz-nvidia-vgpu-compat ] && [ ! -e /etc/kernel/header_postinst.d/zz-nvidia-vgpu-compat ] &&
+	[ ! -e /usr/share/nvidia-vgpu-compat ] &&
 	pass "hook and shared files removed" || fail "hook or /usr/share left"
 for k in $ks; do
 	! ls "/lib/modules/$k/updates/dkms/nvidia"* >/dev/null 2>&1 && pass "no modules left for $k" || fail "modules left for $k"
