@@ -105,7 +105,7 @@ X-Native-Fix: nvidia-vgpu-vfio/vgpu-vfio-mdev.c \\.detach_ioas[[:space:]]*=
 X-Probe: NVC_VFIO_DEVICE_OPS_HAS_DETACH_IOAS present
 EOF
 mk 0004-vfio-detach-ioas 535 "$F535" \
-	'nvidia-vgpu-vfio/vgpu-vfio-mdev.c::    .attach_ioas = vfio_iommufd_emulated_attach_ioas,::+    NVC_VFIO_EMULATED_DETACH_IOAS' \
+	'nvidia-vgpu-vfio/vgpu-vfio-mdev.c::    .attach_ioas    = vfio_iommufd_emulated_attach_ioas,::+    NVC_VFIO_EMULATED_DETACH_IOAS' \
 	'nvidia-vgpu-vfio/vgpu-vfio-pci-core.c::    .attach_ioas = vfio_iommufd_physical_attach_ioas,::+    NVC_VFIO_PHYSICAL_DETACH_IOAS'
 
 hdr "nvidia: export the vGPU interface for symbol_get() as GPL-only" <<EOF
