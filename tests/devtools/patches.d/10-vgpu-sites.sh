@@ -124,9 +124,12 @@ X-Kernel-Release: 6.6
 X-Native-Fix: nvidia/nv-vgpu-vfio-interface.c EXPORT_SYMBOL_GPL\\(nvidia_vgpu_vfio_set_ops\\)
 X-Probe: - (run-time change, every kernel from 6.6)
 EOF
-mk 0005-vgpu-symbols-gpl nv-vgpu-vfio-interface "$F550" \
-	'nvidia/nv-vgpu-vfio-interface.c::EXPORT_SYMBOL(nvidia_vgpu_vfio_set_ops);::NVC_EXPORT_SYMBOL_FOR_SYMBOL_GET(nvidia_vgpu_vfio_set_ops);' \
-	'nvidia/nv-vgpu-vfio-interface.c::EXPORT_SYMBOL(nvidia_vgpu_vfio_get_ops);::NVC_EXPORT_SYMBOL_FOR_SYMBOL_GET(nvidia_vgpu_vfio_get_ops);'
+# NVIDIA's 550 has two blank lines after the set_ops export, 535 one: a
+# variant each (550.144.02 and 570.133.10 take the 550 one).
+_e_set='nvidia/nv-vgpu-vfio-interface.c::EXPORT_SYMBOL(nvidia_vgpu_vfio_set_ops);::NVC_EXPORT_SYMBOL_FOR_SYMBOL_GET(nvidia_vgpu_vfio_set_ops);'
+_e_get='nvidia/nv-vgpu-vfio-interface.c::EXPORT_SYMBOL(nvidia_vgpu_vfio_get_ops);::NVC_EXPORT_SYMBOL_FOR_SYMBOL_GET(nvidia_vgpu_vfio_get_ops);'
+mk 0005-vgpu-symbols-gpl nv-vgpu-vfio-interface "$F550" "$_e_set" "$_e_get"
+mk 0005-vgpu-symbols-gpl nv-vgpu-vfio-interface-535 "$F535" "$_e_set" "$_e_get"
 
 hdr "nvidia-vgpu-vfio: migration files without no_llseek" <<EOF
 Linux 6.12 removed no_llseek() (upstream commit cb787f4ac0c2,
