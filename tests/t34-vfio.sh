@@ -56,20 +56,26 @@ check "570.133.10: apply" "$VC" apply "$K570"
 _st=""
 for t in $VFIO_TOPICS; do _st="$_st $t=applied"; done
 expect_states "570.133.10 after apply" "$K570" "$_st 0003-iommufd-namespace=fixed-natively 0006-no-llseek=fixed-natively"
-grep -q '^    ret = nvc_irq_bypass_register_producer(producer, trigger, irq);$' "$K570/nvidia-vgpu-vfio/vgpu-vfio-irq.c" &&
-	! grep -Eq 'producer->token|irq_bypass_register_producer\(producer\)' "$K570/nvidia-vgpu-vfio/vgpu-vfio-irq.c" &&
+grep -q '^    ret = nvc_irq_bypass_register_producer(producer, trigger, irq);$' "$K570/nvidia-vgpu-vfio/nvidia-vgpu-vfio.c" &&
+	! grep -Eq 'producer->token|irq_bypass_register_producer\(producer\)' "$K570/nvidia-vgpu-vfio/nvidia-vgpu-vfio.c" &&
 	pass "570.133.10: IRQ bypass registration goes through the wrapper, no token left" ||
-	fail "570.133.10: vgpu-vfio-irq.c not patched as expected"
+	fail "570.133.10: IRQ bypass registration not patched as expected"
 [ "$(grep -c '^    NVC_VFIO_PCI_CORE_MATCH_TOKEN_UUID$' "$K570/nvidia-vgpu-vfio/vgpu-vfio-pci-core.c")" = 1 ] &&
 [ "$(grep -c '^    NVC_VFIO_PCI_CORE_GET_REGION_INFO_CAPS$' "$K570/nvidia-vgpu-vfio/vgpu-vfio-pci-core.c")" = 1 ] &&
 [ "$(grep -c '^    NVC_VFIO_IOCTL_GET_REGION_INFO_CAPS$' "$K570/nvidia-vgpu-vfio/vgpu-vfio-mdev.c")" = 1 ] &&
 	! grep -q 'NVC_VFIO_PCI_CORE' "$K570/nvidia-vgpu-vfio/vgpu-vfio-mdev.c" &&
 	pass "570.133.10: vfio-pci-core ops get the pci-core initialisers, mdev ops the ioctl one" ||
 	fail "570.133.10: vfio_device_ops initialisers misplaced"
-for f in nvidia-vgpu-vfio/nvidia-vgpu-vfio.c nvidia/nv-pci.c; do
-	cmp -s "$FIXTURES/NVIDIA-Linux-x86_64-570.133.10-vgpu-kvm/kernel/$f" "$K570/$f" &&
-		pass "570.133.10: natively fixed $f left as NVIDIA wrote it" || fail "570.133.10: $f changed"
-done
+f=nvidia/nv-pci.c
+cmp -s "$FIXTURES/NVIDIA-Linux-x86_64-570.133.10-vgpu-kvm/kernel/$f" "$K570/$f" &&
+	pass "570.133.10: natively fixed $f left as NVIDIA wrote it" || fail "570.133.10: $f changed"
+# nvidia-vgpu-vfio.c: 0200 changes the IRQ bypass producer lines, and only
+# them; its natively fixed eventfd, no_llseek and namespace lines stay.
+f=nvidia-vgpu-vfio/nvidia-vgpu-vfio.c
+diff "$FIXTURES/NVIDIA-Linux-x86_64-570.133.10-vgpu-kvm/kernel/$f" "$K570/$f" >"$W/570-vfio.diff" || :
+[ -s "$W/570-vfio.diff" ] && ! grep '^[<>]' "$W/570-vfio.diff" | grep -vq 'producer' &&
+	pass "570.133.10: in $f only the IRQ bypass producer lines changed" ||
+	{ fail "570.133.10: $f changed elsewhere"; sed 's/^/    | /' "$W/570-vfio.diff"; }
 before=$(tree_sum "$K570")
 "$VC" apply "$K570" >"$W/again.log" 2>&1 && grep -q 'nothing to do' "$W/again.log" &&
 	[ "$(tree_sum "$K570")" = "$before" ] &&
@@ -80,7 +86,7 @@ before=$(tree_sum "$K570")
 N=$W/native/kernel
 fixture_copy NVIDIA-Linux-x86_64-570.133.10-vgpu-kvm "$W/native"
 sed -i 's|^    producer->token = trigger;$|#if defined(NV_IRQ_BYPASS_REGISTER_PRODUCER_HAS_EVENTFD_AND_IRQ_ARGS)\n    ret = irq_bypass_register_producer(producer, trigger, irq);\n#else\n&|; s|^    ret = irq_bypass_register_producer(producer);$|&\n#endif|' \
-	"$N/nvidia-vgpu-vfio/vgpu-vfio-irq.c"
+	"$N/nvidia-vgpu-vfio/nvidia-vgpu-vfio.c"
 sed -i 's|^    .match = vfio_pci_core_match,$|&\n#if defined(NV_VFIO_DEVICE_OPS_HAS_MATCH_TOKEN_UUID)\n    .match_token_uuid = vfio_pci_core_match_token_uuid,\n#endif|; s|^    .ioctl = nv_vfio_pci_ioctl,$|&\n#if defined(NV_VFIO_DEVICE_OPS_HAS_GET_REGION_INFO_CAPS)\n    .get_region_info_caps = vfio_pci_ioctl_get_region_info,\n#endif|' \
 	"$N/nvidia-vgpu-vfio/vgpu-vfio-pci-core.c"
 sed -i 's|^    .ioctl = nv_vfio_mdev_ioctl,$|&\n#if defined(NV_VFIO_DEVICE_OPS_HAS_GET_REGION_INFO_CAPS)\n    .get_region_info_caps = nv_vfio_mdev_get_region_info,\n#endif|' \
@@ -140,8 +146,8 @@ for id in ${NVC_T34_KERNELS:-$NVC_ALL_KERNELS}; do
 		570.133.10)
 			if [ "$irqbypass_new" = 1 ]; then
 				want_fail=1
-				has_error "$d.log" "vgpu-vfio-irq\.c.*error: .struct irq_bypass_producer. has no member named .token." &&
-				has_error "$d.log" "vgpu-vfio-irq\.c.*error: too few arguments to function .irq_bypass_register_producer." &&
+				has_error "$d.log" "nvidia-vgpu-vfio\.c.*error: .struct irq_bypass_producer. has no member named .token." &&
+				has_error "$d.log" "nvidia-vgpu-vfio\.c.*error: too few arguments to function .irq_bypass_register_producer." &&
 					pass "$v unpatched on $id: fails on the IRQ bypass producer registration (6.17)" ||
 					fail "$v unpatched on $id: no irqbypass errors"
 			fi

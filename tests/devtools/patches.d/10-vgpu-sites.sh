@@ -105,7 +105,7 @@ X-Native-Fix: nvidia-vgpu-vfio/vgpu-vfio-mdev.c \\.detach_ioas[[:space:]]*=
 X-Probe: NVC_VFIO_DEVICE_OPS_HAS_DETACH_IOAS present
 EOF
 mk 0004-vfio-detach-ioas 535 "$F535" \
-	'nvidia-vgpu-vfio/vgpu-vfio-mdev.c::    .attach_ioas = vfio_iommufd_emulated_attach_ioas,::+    NVC_VFIO_EMULATED_DETACH_IOAS' \
+	'nvidia-vgpu-vfio/vgpu-vfio-mdev.c::    .attach_ioas    = vfio_iommufd_emulated_attach_ioas,::+    NVC_VFIO_EMULATED_DETACH_IOAS' \
 	'nvidia-vgpu-vfio/vgpu-vfio-pci-core.c::    .attach_ioas = vfio_iommufd_physical_attach_ioas,::+    NVC_VFIO_PHYSICAL_DETACH_IOAS'
 
 hdr "nvidia: export the vGPU interface for symbol_get() as GPL-only" <<EOF
@@ -124,9 +124,12 @@ X-Kernel-Release: 6.6
 X-Native-Fix: nvidia/nv-vgpu-vfio-interface.c EXPORT_SYMBOL_GPL\\(nvidia_vgpu_vfio_set_ops\\)
 X-Probe: - (run-time change, every kernel from 6.6)
 EOF
-mk 0005-vgpu-symbols-gpl nv-vgpu-vfio-interface "$F550" \
-	'nvidia/nv-vgpu-vfio-interface.c::EXPORT_SYMBOL(nvidia_vgpu_vfio_set_ops);::NVC_EXPORT_SYMBOL_FOR_SYMBOL_GET(nvidia_vgpu_vfio_set_ops);' \
-	'nvidia/nv-vgpu-vfio-interface.c::EXPORT_SYMBOL(nvidia_vgpu_vfio_get_ops);::NVC_EXPORT_SYMBOL_FOR_SYMBOL_GET(nvidia_vgpu_vfio_get_ops);'
+# NVIDIA's 550 has two blank lines after the set_ops export, 535 one: a
+# variant each (550.144.02 and 570.133.10 take the 550 one).
+_e_set='nvidia/nv-vgpu-vfio-interface.c::EXPORT_SYMBOL(nvidia_vgpu_vfio_set_ops);::NVC_EXPORT_SYMBOL_FOR_SYMBOL_GET(nvidia_vgpu_vfio_set_ops);'
+_e_get='nvidia/nv-vgpu-vfio-interface.c::EXPORT_SYMBOL(nvidia_vgpu_vfio_get_ops);::NVC_EXPORT_SYMBOL_FOR_SYMBOL_GET(nvidia_vgpu_vfio_get_ops);'
+mk 0005-vgpu-symbols-gpl nv-vgpu-vfio-interface "$F550" "$_e_set" "$_e_get"
+mk 0005-vgpu-symbols-gpl nv-vgpu-vfio-interface-535 "$F535" "$_e_set" "$_e_get"
 
 hdr "nvidia-vgpu-vfio: migration files without no_llseek" <<EOF
 Linux 6.12 removed no_llseek() (upstream commit cb787f4ac0c2,

@@ -4,10 +4,10 @@
 # against the pristine fixture trees of the vGPU 16 to 18 branches.  The
 # 6.6 - 6.13 breaks of the same module are in 10-vgpu-sites.sh.
 #
-# Each topic touches one file, so that a branch without the site (the IRQ
-# bypass producers exist from vGPU 18 on) is not-applicable, and each has
-# its own X-Native-Fix pattern for NVIDIA's own fix (580.94.16: IRQ bypass;
-# 580.142: get_region_info_caps).
+# Each topic touches one file and has its own X-Native-Fix pattern for
+# NVIDIA's own fix (580.94.16: IRQ bypass; 580.142: get_region_info_caps).
+# The IRQ bypass producers exist from vGPU 18 on, in nvidia-vgpu-vfio.c,
+# which every branch has: X-Site makes 0200 not-applicable without them.
 #
 # Looked at and left without a topic: vfio_device_ops::pasid_attach_ioas
 # (6.16; optional), vfio_pci_core_setup_barmap() / vfio_pci_core_set_params()
@@ -57,12 +57,12 @@ Origin: other, https://git.kernel.org/linus/2b521d86ee80
 Forwarded: not-needed
 Last-Update: $LAST
 X-Kernel-Release: 6.17
-X-Native-Fix: nvidia-vgpu-vfio/vgpu-vfio-irq.c NV_IRQ_BYPASS_REGISTER_PRODUCER_HAS_EVENTFD_AND_IRQ_ARGS
 X-Native-Fix: nvidia-vgpu-vfio/nvidia-vgpu-vfio.c NV_IRQ_BYPASS_REGISTER_PRODUCER_HAS_EVENTFD_AND_IRQ_ARGS
 X-Native-Fix: nvidia-vgpu-vfio/vgpu-vfio-pci-core.c NV_IRQ_BYPASS_REGISTER_PRODUCER_HAS_EVENTFD_AND_IRQ_ARGS
+X-Site: nvidia-vgpu-vfio/nvidia-vgpu-vfio.c irq_bypass_register_producer\\(
 X-Probe: NVC_IRQ_BYPASS_REGISTER_PRODUCER_TAKES_EVENTFD_AND_IRQ present
 EOF
-mk_del 0200-irqbypass-producer 570 "$F570_133" nvidia-vgpu-vfio/vgpu-vfio-irq.c '
+mk_del 0200-irqbypass-producer 570 "$F570_133" nvidia-vgpu-vfio/nvidia-vgpu-vfio.c '
 /^    producer->token = trigger;$/d
 /^    producer->irq = irq;$/d
 s/^    ret = irq_bypass_register_producer(producer);$/    ret = nvc_irq_bypass_register_producer(producer, trigger, irq);/

@@ -1,0 +1,152 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# The fixture drivers carry NVIDIA's real lines at every break site, so that
+# our patches, made from the fixtures, apply to NVIDIA's real trees:
+#  1. every block of ../shared/real/windows/<ver>/kernel/<path>.windows
+#     (NVIDIA's unchanged lines around a site, headed "@@ N") appears
+#     verbatim, as consecutive lines, in kernel/<path> of the fixture of
+#     that version (line numbers differ: the fixtures are much smaller);
+#  2. the diff hunks quoted by seed 001 (a blog post with a community 6.8
+#     patch for 550.54.16, indentation lost) apply, as they stand, to the
+#     550.54.16 fixture with patch -l, one hunk at a time.  patch -l lets a
+#     run of blanks match another run, not none, and the post lost the
+#     indentation of the context lines entirely but kept one blank of the
+#     removed ones: so the leading blanks are dropped on both sides (the
+#     hunk's lines and the target file, in a copy of the fixture) first.
+# ../shared is not part of a user's clone: without it, both parts skip.
+set -eu
+. "$(dirname "$0")/lib/common.sh"
+W=$NVC_OUT/t16
+rm -rf "$W"; mkdir -p "$W"
+SHARED=${NVC_SHARED:-$TOP/../shared}
+WINDOWS=$SHARED/real/windows
+SEED=$SHARED/seeds/001_b680861c4535c2eb.txt
+
+# --- 1. windows ---------------------------------------------------------------
+# split_blocks FILE DIR: block K of FILE into DIR/K (its lines) and DIR/K.at
+# (its N).  The header lines before the first "@@ N" are comments.  A last
+# line "- " of the file's last block is dropped: it is the "-- " signature
+# line that git format-patch puts after the last hunk of a patch, read as a
+# removed line (535.161.05 nv.c; NVIDIA's line there is a declaration).
+split_blocks() {
+	awk -v d="$2" '
+		/^@@ [0-9]+$/ { k++; at[k] = $2; n[k] = 0; next }
+		k { line[k, ++n[k]] = $0 }
+		END {
+			if (k && n[k] && line[k, n[k]] == "- ") { n[k]--; print "" >(d "/" k ".note") }
+			for (i = 1; i <= k; i++) {
+				f = d "/" i; printf "" >f
+				for (j = 1; j <= n[i]; j++) print line[i, j] >f
+				close(f); print at[i] >(f ".at"); close(f ".at")
+			}
+		}' "$1"
+}
+# find_block BLOCK FILE: the first line of FILE where BLOCK's lines stand,
+# byte for byte (compared as strings), one after the other; exit 1 if none.
+find_block() {
+	awk 'NR == FNR { b[++n] = $0; next }
+		{ l[++m] = $0 }
+		END {
+			for (i = 1; n && i + n - 1 <= m; i++) {
+				for (j = 1; j <= n && l[i + j - 1] "" == b[j] ""; j++) ;
+				if (j > n) { print i; exit 0 }
+			}
+			exit 1
+		}' "$1" "$2"
+}
+
+if [ ! -d "$WINDOWS" ]; then
+	skip "windows: no $WINDOWS (NVIDIA's lines at the sites come with ../shared, which a user's clone has not)"
+else
+	find "$WINDOWS" -name '*.windows' -type f | LC_ALL=C sort >"$W/windows.list"
+	[ -s "$W/windows.list" ] || fail "windows: no *.windows file under $WINDOWS"
+	while IFS= read -r wf; do
+		rel=${wf#"$WINDOWS"/}		# <ver>/kernel/<path>.windows
+		ver=${rel%%/*}
+		path=${rel#*/}; path=${path%.windows}
+		fx=$FIXTURES/NVIDIA-Linux-x86_64-$ver-vgpu-kvm/$path
+		bd=$W/blocks/$ver/$path
+		rm -rf "$bd"; mkdir -p "$bd"
+		split_blocks "$wf" "$bd"
+		[ -f "$bd/1" ] || { fail "$ver $path: no '@@ N' block in $wf"; continue; }
+		k=1
+		while [ -f "$bd/$k" ]; do
+			at=$(cat "$bd/$k.at")
+			d="$ver $path @@$at"
+			[ -f "$bd/$k.note" ] && d="$d (without its last line '- ', git's '-- ' signature)"
+			if [ ! -f "$fx" ]; then
+				fail "$d: the fixture has no $path"
+			elif ln=$(find_block "$bd/$k" "$fx"); then
+				pass "$d: verbatim in the fixture (line $ln)"
+			else
+				fail "$d: not verbatim in the fixture"
+				sed 's/^/    | /' "$bd/$k"
+			fi
+			k=$((k + 1))
+		done
+	done <"$W/windows.list"
+fi
+
+# --- 2. seed 001's hunks ---------------------------------------------------------
+# extract_hunks FILE DIR: each hunk of the diffs inside the fenced blocks
+# (```patch, ```diff, ...) of the markdown FILE as a patch of its own,
+# DIR/K.patch, and "K<TAB>path<TAB>@@ line" in DIR/list.  The post lost the
+# indentation, with it the space that starts a context line: a line that
+# starts with none of ' ', '-', '+', '\' is a context line; the blanks
+# after the first character are dropped (see 2. above).  A hunk ends when
+# its line counts are used up (so git's "-- " signature line after the
+# last one is not read as a removed line); one cut short by the end of its
+# block is listed with path "TRUNCATED".
+extract_hunks() {
+	awk -v d="$2" '
+		{ sub(/\r$/, "") }
+		/^[ \t]*```/ {
+			if (ro > 0 || rn > 0) { print k "\tTRUNCATED\t" hd >>(d "/list"); ro = rn = 0 }
+			fence = !fence; path = ""; next
+		}
+		!fence { next }
+		ro > 0 || rn > 0 {
+			c = substr($0, 1, 1); t = substr($0, 2)
+			if (c == "-") ro--
+			else if (c == "+") rn--
+			else if (c != "\\") { if (c != " ") { t = $0; c = " " } ro--; rn-- }
+			sub(/^[ \t]+/, "", t)
+			print c t >f
+			if (ro <= 0 && rn <= 0) { close(f); print k "\t" path "\t" hd >>(d "/list") }
+			next
+		}
+		/^--- / { from = $2; next }
+		/^\+\+\+ / { path = $2; sub(/^b\//, "", path); to = $2; next }
+		/^@@ -[0-9]+(,[0-9]+)? \+[0-9]+(,[0-9]+)? @@/ && path != "" {
+			split($2, o, ","); split($3, nw, ",")
+			ro = ($2 ~ /,/) ? o[2] + 0 : 1; rn = ($3 ~ /,/) ? nw[2] + 0 : 1
+			hd = $1 " " $2 " " $3 " " $4
+			k++; f = d "/" k ".patch"
+			print "--- " from >f; print "+++ " to >f; print >f
+			next
+		}' "$1"
+}
+
+F550=$FIXTURES/NVIDIA-Linux-x86_64-550.54.16-vgpu-kvm
+if [ ! -f "$SEED" ]; then
+	skip "seed 001: no $SEED (comes with ../shared)"
+elif ! command -v patch >/dev/null 2>&1; then
+	skip "seed 001: no patch(1)"
+else
+	mkdir -p "$W/seed"; : >"$W/seed/list"
+	extract_hunks "$SEED" "$W/seed"
+	[ -s "$W/seed/list" ] || fail "seed 001: no diff hunk found in $SEED"
+	fixture_copy NVIDIA-Linux-x86_64-550.54.16-vgpu-kvm "$W/550.54.16"
+	while IFS="$(printf '\t')" read -r k path hd; do
+		d="seed 001 hunk $k ($path $hd)"
+		if [ "$path" = TRUNCATED ]; then
+			fail "seed 001 hunk $k ($hd): cut short by the end of its block"
+		elif [ ! -f "$F550/$path" ]; then
+			skip "$d: the 550.54.16 fixture has no $path"
+		else
+			sed 's/^[[:blank:]]*//' "$F550/$path" >"$W/550.54.16/$path"
+			check "$d applies to the 550.54.16 fixture (patch -p1 -l --fuzz=0, indentation dropped)" \
+				patch -d "$W/550.54.16" -p1 -l --fuzz=0 --dry-run -i "$W/seed/$k.patch"
+		fi
+	done <"$W/seed/list"
+fi
