@@ -49,6 +49,9 @@ X-Kernel-Release: 6.10
 X-Native-Fix: nvidia/os-mlock.c (follow_pfnmap_start|follow_pte)[[:space:]]*\\(
 X-Site: nvidia/os-mlock.c nv_follow_pfn
 X-Probe: NVC_FOLLOW_PFN_PRESENT absent
+X-Residue: * follow_pfn[[:space:]]*\\(
+X-Residue-Missing: nvidia/*.c nvc_follow_pfn|follow_pfnmap_start[[:space:]]*\\( nv_follow_pfn[[:space:]]*\\([[:space:]]*struct
+X-Native-Guard: NV_FOLLOW_PFN_PRESENT present
 EOF
 # 535.216.03, 550.54.15: the stub is the #else of nv_follow_pfn().
 mk 0100-follow-pfn os-mlock "$D535_216" \
@@ -108,6 +111,8 @@ X-Kernel-Release: 6.15
 X-Native-Fix: common/inc/nv-mm.h NV_CAN_CALL_VMA_START_WRITE
 X-Site: common/inc/nv-mm.h nv_vm_flags_set
 X-Probe: NVC_VMA_START_WRITE_OUT_OF_LINE present
+X-Residue: * vm_flags_(set|clear)[[:space:]]*\\(
+X-Native-Guard: NV_CAN_CALL_VMA_START_WRITE present
 EOF
 NVC_DIFF_U=1
 export NVC_DIFF_U
@@ -141,6 +146,10 @@ X-Kernel-Release: 6.19
 X-Native-Fix: common/inc/nv-mm.h NV_VMA_FLAGS_SET_WORD_PRESENT
 X-Site: common/inc/nv-mm.h nv_vm_flags_set
 X-Probe: NVC_VMA_FLAGS_SET_WORD_PRESENT present
+X-Residue: * __vm_flags
+X-Residue: * ->vm_flags[[:space:]]*[|&]?=([^=]|\$)
+X-Native-Guard: NV_VMA_FLAGS_SET_WORD_PRESENT absent
+X-Native-Guard: NV_VM_FLAGS_SET_PRESENT absent
 EOF
 # 550.163.01: the open-coded path and the fallback.  Sorts (and so is
 # tried) before nv-mm.patch, whose one-line context also fits here.
@@ -184,6 +193,11 @@ X-Kernel-Release: 7.0
 X-Native-Fix: nvidia/nv-mmap.c VM_REFCNT_EXCLUDE_READERS_FLAG
 X-Site: nvidia/nv-mmap.c nv_vma_start_write
 X-Probe: NVC_VM_REFCNT_EXCLUDE_READERS_FLAG_PRESENT present
+X-Residue: * VMA_LOCK_OFFSET
+X-Residue: * __is_vma_write_locked[[:space:]]*\\([^,()]*,
+X-Native-Guard: (VM_REFCNT_EXCLUDE_READERS_FLAG|NV_VM_REFCNT_EXCLUDE_READERS_FLAG_PRESENT) absent
+X-Native-Guard: VMA_LOCK_OFFSET present
+X-Native-Guard: NV_IS_VMA_WRITE_LOCKED_HAS_MM_LOCK_SEQ_ARG present
 EOF
 mk 0103-vma-write-locked nv-mmap "$D550_163" \
 	'nvidia/nv-mmap.c::    NvU32 tgt_refcnt = VMA_LOCK_OFFSET;::    NvU32 tgt_refcnt = NVC_VMA_LOCK_OFFSET;' \
