@@ -26,11 +26,11 @@ median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 echo "== vgpu-compat apply on the real $(nvidia_version tesla550-sid) tree ($RUNS runs)"
 for _ in $(seq "$RUNS"); do
 	rm -rf "$W/t"; cp -a "$SRC550" "$W/t"; chmod -R u+w "$W/t"
-	t0=$(now_ms); "$VC" apply "$W/t" >/dev/null; t1=$(now_ms)
+	t0=$(now_ms); "$VC" apply --allow-non-vgpu "$W/t" >/dev/null; t1=$(now_ms)
 	echo $((t1 - t0))
 done >"$W/apply.ms"
 echo "apply: median $(median <"$W/apply.ms") ms (min $(sort -n "$W/apply.ms" | head -n 1), max $(sort -n "$W/apply.ms" | tail -n 1)); target <= 100 ms"
-t0=$(now_ms); "$VC" apply "$W/t" >/dev/null; t1=$(now_ms)
+t0=$(now_ms); "$VC" apply --allow-non-vgpu "$W/t" >/dev/null; t1=$(now_ms)
 echo "apply again (nothing to do): $((t1 - t0)) ms"
 
 echo

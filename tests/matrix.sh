@@ -155,7 +155,7 @@ overhead() {
 			mx_cpu
 			_c0=$MX_CPU
 			if [ "$_v" = layer ]; then
-				"$TOP/scripts/vgpu-compat" apply "$_w/$_v" >"$_log.apply" 2>&1 ||
+				"$TOP/scripts/vgpu-compat" apply --allow-non-vgpu "$_w/$_v" >"$_log.apply" 2>&1 ||
 					die "apply failed: $(tail -n 1 "$_log.apply")"
 			fi
 			mx_make "$_w/$_v" "$_k" "$_log" || die "$_v build failed, see $_log"
@@ -246,7 +246,7 @@ pair() {
 	_rel=$(cat "$NVC_CACHE/kernels/$_k/release")
 
 	copy_tree "$_d" "$_tree"
-	"$TOP/scripts/vgpu-compat" apply "$_tree" >"$OUTD/$_cell.apply" 2>&1 && _rc=0 || _rc=$?
+	"$TOP/scripts/vgpu-compat" apply --allow-non-vgpu "$_tree" >"$OUTD/$_cell.apply" 2>&1 && _rc=0 || _rc=$?
 	if [ "$_rc" != 0 ]; then
 		_why="vgpu-compat apply exited $_rc: $(grep -m1 'error' "$OUTD/$_cell.apply" || tail -n 1 "$OUTD/$_cell.apply")"
 		record "$_d" "$_k" "$_rel" failed "$_why" 0 0 "$_cell"

@@ -67,10 +67,10 @@ expect_states "real $V550" "$R550" \
 # 535.216.03 (bookworm) carries NVIDIA's own fix (NV_BUS_TYPE_HAS_IOMMU_OPS).
 expect_states "real $V535" "$R535" "0001-iommu-bus-ops=fixed-natively"
 orig_line=$(grep -n 'if (pci_dev->dev.bus->iommu_ops == NULL) $' "$R550/nvidia/nv-pci.c" | cut -d: -f1)
-check "real $V550: apply" "$VC" apply "$R550"
+check "real $V550: apply" "$VC" apply --allow-non-vgpu "$R550"
 # apply's closing summary is what a fresh status scan says
 done_line=$(sed -n 's/^.*done: //p' "$NVC_OUT/last.log")
-status_line=$("$VC" status "$R550" | awk 'NR > 1 { c[$2]++ } END {
+status_line=$("$VC" status --allow-non-vgpu "$R550" | awk 'NR > 1 { c[$2]++ } END {
 	n = split("applied fixed-natively needed not-applicable conflict", k, " ")
 	for (i = 1; i <= n; i++) if (c[k[i]]) s = s (s ? ", " : "") c[k[i]] " " k[i]
 	print s }')
@@ -86,12 +86,12 @@ new_line=$(grep -n 'if (!nvc_dev_iommu_present(&pci_dev->dev))$' "$R550/nvidia/n
 # ... but still sets EXTRA_CFLAGS, which Linux 6.15 ignores: the layer's
 # Kbuild fix is needed; nv-pci.c must stay as NVIDIA wrote it.
 expect_states "real $V535" "$R535" "0007-kbuild-extra-cflags=needed"
-check "real $V535: apply" "$VC" apply "$R535"
+check "real $V535: apply" "$VC" apply --allow-non-vgpu "$R535"
 cmp -s "$(nvidia_src "$V535")/nvidia/nv-pci.c" "$R535/nvidia/nv-pci.c" &&
 	pass "real $V535: natively fixed nv-pci.c left alone" || fail "real $V535: nv-pci.c touched"
 expect_states "real $V535 after apply" "$R535" "0001-iommu-bus-ops=fixed-natively 0007-kbuild-extra-cflags=applied"
 before=$(tree_sum "$R535")
-"$VC" apply "$R535" >"$W/r535.log" 2>&1 && grep -q 'nothing to do' "$W/r535.log" &&
+"$VC" apply --allow-non-vgpu "$R535" >"$W/r535.log" 2>&1 && grep -q 'nothing to do' "$W/r535.log" &&
 	[ "$(tree_sum "$R535")" = "$before" ] &&
 	pass "real $V535: second apply changes nothing" || fail "real $V535: second apply changed the tree"
 
@@ -127,6 +127,20 @@ fixture_copy NVIDIA-Linux-x86_64-535.161.05-vgpu-kvm "$SP"
 check "path with spaces: apply" "$VC" apply "$SP/kernel"
 expect_states "path with spaces" "$SP/kernel" "0001-iommu-bus-ops=applied 0002-eventfd-signal=applied"
 
+# The same driver check as import: a tree without nvidia-vgpu-vfio/ is
+# refused unless --allow-non-vgpu says it is meant (Debian's trees above).
+N=$W/nonvgpu
+fixture_copy NVIDIA-Linux-x86_64-550.54.16-vgpu-kvm "$N"
+rm -rf "$N/kernel/nvidia-vgpu-vfio"
+before=$(tree_sum "$N")
+check_fails "non-vGPU tree: apply exits 4" 4 'is not a vGPU-KVM driver.*--allow-non-vgpu' "$VC" apply "$N/kernel"
+check_fails "non-vGPU tree: status exits 4" 4 'is not a vGPU-KVM driver' "$VC" status "$N/kernel"
+[ "$(tree_sum "$N")" = "$before" ] && pass "non-vGPU tree: refused, byte-identical" || fail "non-vGPU tree: changed"
+check "non-vGPU tree with --allow-non-vgpu: apply" "$VC" apply --allow-non-vgpu "$N/kernel"
+O=$W/old-branch
+fixture_copy NVIDIA-Linux-x86_64-550.54.16-vgpu-kvm "$O"
+sed -i 's/550\.54\.16/470.239.01/g' "$O/kernel/Kbuild"
+check_fails "a branch older than 535: apply exits 4" 4 'branch 470, which nvidia-vgpu-compat does not know' "$VC" apply "$O/kernel"
 check_fails "not a driver tree: exit 3" 3 'is not an NVIDIA driver kernel/ tree' "$VC" apply "$W"
 check_fails "missing tree: exit 3" 3 'does not exist' "$VC" apply "$W/nonexistent"
 check_fails "unknown command: exit 2" 2 'usage' "$VC" frobnicate

@@ -81,10 +81,23 @@ fixture_copy "$D" "$N"
 rm -rf "$N/kernel/nvidia-vgpu-vfio"
 mkrun "$N" "$W/nonvgpu.run" "$V"
 bad "a non-vGPU NVIDIA driver: exit 4" "$W/nonvgpu.run" 'is not a vGPU-KVM driver' 4
+# A branch older than 535, or one between the vGPU branches: refused.  A
+# branch newer than the last one we know (595) goes on with a warning when
+# no old kernel API is left after patching (the residue check, t17).
+for uv in 470.239.01 545.29.06; do
+	U=$W/unknown/NVIDIA-Linux-x86_64-$uv-vgpu-kvm
+	fixture_copy "$D" "$U"
+	sed -i "s/550\.54\.16/$uv/g" "$U/kernel/Kbuild"
+	bad "an unknown driver branch ($uv): exit 4" "$U" "branch ${uv%%.*}, which nvidia-vgpu-compat does not know" 4
+done
 U=$W/unknown/NVIDIA-Linux-x86_64-999.1.2-vgpu-kvm
 fixture_copy "$D" "$U"
 sed -i 's/550\.54\.16/999.1.2/g' "$U/kernel/Kbuild"
-bad "an unknown driver branch: exit 4" "$U" 'branch 999, which nvidia-vgpu-compat does not know' 4
+"$VC" import "$U" --prefix "$W/newer" --no-dkms >"$W/newer.log" 2>&1 &&
+	grep -q 'warning: driver 999.1.2 is from branch 999, newer than every branch' "$W/newer.log" &&
+	[ -f "$W/newer/nvidia-vgpu-compat-999.1.2/kernel/Kbuild" ] &&
+	pass "a newer driver branch, residue check clean: imported, with a warning" ||
+	{ fail "a newer driver branch: import"; sed 's/^/    | /' "$W/newer.log"; }
 
 # --- spaces ------------------------------------------------------------------
 S="$W/with space/$D.run"

@@ -64,5 +64,12 @@ done
 
 check_fails "export of an already patched tree is refused: exit 5" 5 'already patched' \
 	"$VC" export --driver "$W/550.54.16-ref/NVIDIA-Linux-x86_64-550.54.16-vgpu-kvm" --format quilt --out "$W/x"
+N=$W/nonvgpu/NVIDIA-Linux-x86_64-550.54.16
+fixture_copy NVIDIA-Linux-x86_64-550.54.16-vgpu-kvm "$N"
+rm -rf "$N/kernel/nvidia-vgpu-vfio"
+check_fails "export of a non-vGPU tree: exit 4" 4 'is not a vGPU-KVM driver' \
+	"$VC" export --driver "$N" --format quilt --out "$W/nv"
+check "export of a non-vGPU tree with --allow-non-vgpu" \
+	"$VC" export --allow-non-vgpu --driver "$N" --format quilt --out "$W/nv"
 check_fails "export with an unknown format: exit 2" 2 usage \
 	"$VC" export --driver "$FIXTURES/NVIDIA-Linux-x86_64-550.54.16-vgpu-kvm" --format tarball --out "$W/x"

@@ -48,3 +48,12 @@ for part in "$TOP"/tests/devtools/patches.d/*.sh; do
 	# shellcheck source=/dev/null # each part is checked on its own (t05)
 	. "$part"
 done
+
+# residue.rules: every topic's residue rules (X-Residue, X-Residue-Missing,
+# X-Native-Guard) in one file, "TOPIC HEADER-LINE".  vgpu-compat reads them
+# from here as well as from the headers, so that deleting a topic's
+# directory leaves its old API to be found by the residue check (t17).
+for p in "$OUT"/[0-9][0-9][0-9][0-9]-*/*.patch; do
+	t=${p%/*}; t=${t##*/}
+	sed -n -E "/^---\$/q; s/^(X-Residue|X-Residue-Missing|X-Native-Guard): /$t &/p" "$p"
+done | LC_ALL=C sort -u >"$OUT/residue.rules"

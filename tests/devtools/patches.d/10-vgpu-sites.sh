@@ -37,6 +37,8 @@ Last-Update: $LAST
 X-Kernel-Release: 6.8
 X-Native-Fix: nvidia/nv-pci.c NV_BUS_TYPE_HAS_IOMMU_OPS
 X-Probe: NVC_BUS_TYPE_HAS_IOMMU_OPS absent
+X-Residue: * bus->iommu_ops
+X-Native-Guard: NV_BUS_TYPE_HAS_IOMMU_OPS present
 EOF
 mk 0001-iommu-bus-ops nv-pci "$F550" \
 	'nvidia/nv-pci.c::        if (pci_dev->dev.bus->iommu_ops == NULL) ::        if (!nvc_dev_iommu_present(&pci_dev->dev))'
@@ -57,6 +59,8 @@ Last-Update: $LAST
 X-Kernel-Release: 6.8
 X-Native-Fix: nvidia-vgpu-vfio/nvidia-vgpu-vfio.c NV_EVENTFD_SIGNAL_HAS_COUNTER_ARG
 X-Probe: NVC_EVENTFD_SIGNAL_HAS_COUNTER_ARG absent
+X-Residue: * eventfd_signal[[:space:]]*\\([^,()]+,[^,()]+\\)
+X-Native-Guard: NV_EVENTFD_SIGNAL_HAS_COUNTER_ARG present
 EOF
 mk 0002-eventfd-signal nvidia-vgpu-vfio "$F550" \
 	'nvidia-vgpu-vfio/nvidia-vgpu-vfio.c::        eventfd_signal(trigger, 1);::        nvc_eventfd_signal(trigger);' \
@@ -80,6 +84,10 @@ Last-Update: $LAST
 X-Kernel-Release: 6.8
 X-Native-Fix: nvidia-vgpu-vfio/nvidia-vgpu-vfio.c NV_MODULE_IMPORT_NS_TAKES_(STRING_LITERAL|CONSTANT)
 X-Probe: NVC_MODULE_IMPORT_NS_TAKES_IDENTIFIER absent
+X-Residue: * MODULE_IMPORT_NS[[:space:]]*\\([[:space:]]*[A-Za-z_][A-Za-z0-9_]*[[:space:]]*\\)
+X-Residue-Missing: nvidia-vgpu-vfio/*.c (NVC_)?MODULE_IMPORT_NS[[:space:]]*\\( MODULE_LICENSE[[:space:]]*\\(
+X-Native-Guard: NV_MODULE_IMPORT_NS_TAKES_CONSTANT present
+X-Native-Guard: NV_MODULE_IMPORT_NS_TAKES_STRING_LITERAL absent
 EOF
 mk 0003-iommufd-namespace 550 "$F550" \
 	'nvidia-vgpu-vfio/nvidia-vgpu-vfio.c::MODULE_IMPORT_NS(IOMMUFD);::NVC_MODULE_IMPORT_NS(IOMMUFD);'
@@ -103,6 +111,7 @@ Last-Update: $LAST
 X-Kernel-Release: 6.6
 X-Native-Fix: nvidia-vgpu-vfio/vgpu-vfio-mdev.c \\.detach_ioas[[:space:]]*=
 X-Probe: NVC_VFIO_DEVICE_OPS_HAS_DETACH_IOAS present
+X-Residue-Missing: nvidia-vgpu-vfio/*.c \\.detach_ioas|NVC_VFIO_(EMULATED|PHYSICAL)_DETACH_IOAS \\.attach_ioas[[:space:]]*=
 EOF
 mk 0004-vfio-detach-ioas 535 "$F535" \
 	'nvidia-vgpu-vfio/vgpu-vfio-mdev.c::    .attach_ioas    = vfio_iommufd_emulated_attach_ioas,::+    NVC_VFIO_EMULATED_DETACH_IOAS' \
@@ -123,6 +132,7 @@ Last-Update: $LAST
 X-Kernel-Release: 6.6
 X-Native-Fix: nvidia/nv-vgpu-vfio-interface.c EXPORT_SYMBOL_GPL\\(nvidia_vgpu_vfio_set_ops\\)
 X-Probe: - (run-time change, every kernel from 6.6)
+X-Residue: * EXPORT_SYMBOL[[:space:]]*\\([[:space:]]*nvidia_vgpu_vfio_(get|set)_ops[[:space:]]*\\)
 EOF
 # NVIDIA's 550 has two blank lines after the set_ops export, 535 one: a
 # variant each (550.144.02 and 570.133.10 take the 550 one).
@@ -145,6 +155,8 @@ Last-Update: $LAST
 X-Kernel-Release: 6.12
 X-Native-Fix: nvidia-vgpu-vfio/nvidia-vgpu-vfio.c NV_NO_LLSEEK_PRESENT
 X-Probe: NVC_NO_LLSEEK_PRESENT absent
+X-Residue: * no_llseek
+X-Native-Guard: NV_NO_LLSEEK_PRESENT present
 EOF
 mk 0006-no-llseek nvidia-vgpu-vfio "$F550" \
 	'nvidia-vgpu-vfio/nvidia-vgpu-vfio.c::*    .llseek = no_llseek,::    .llseek = NVC_NO_LLSEEK,'

@@ -34,7 +34,10 @@ mapping, which worked on older kernels.  Older drivers do not compile:
 
 What replaced follow_pfn(), follow_pte() taking a VMA (commit
 29ae7d96d166, 6.10) and follow_pfnmap_start() (6.12), is exported
-GPL-only, and nvidia.ko is not GPL.  Call nvc_follow_pfn(): follow_pfn()
+GPL-only, and nvidia.ko is not GPL.  NVIDIA's own sources (550.144.03,
+570 to 595) call them only where conftest finds the export
+(NV_IS_EXPORT_SYMBOL_PRESENT_follow_pte / _follow_pfnmap_start), so
+nvidia.ko runs their -1 as well.  Call nvc_follow_pfn(): follow_pfn()
 where it exists, otherwise a lookup in the page tables with the kernel's
 inline accessors, done as get_user_pages_fast() does it (interrupts off,
 every entry read once), which also knows the huge PMD / PUD leaves of
@@ -49,6 +52,10 @@ X-Kernel-Release: 6.10
 X-Native-Fix: nvidia/os-mlock.c (follow_pfnmap_start|follow_pte)[[:space:]]*\\(
 X-Site: nvidia/os-mlock.c nv_follow_pfn
 X-Probe: NVC_FOLLOW_PFN_PRESENT absent
+X-Native-Stub: NV_IS_EXPORT_SYMBOL_PRESENT_(follow_pte|follow_pfnmap_start) present
+X-Residue: * follow_pfn[[:space:]]*\\(
+X-Residue-Missing: nvidia/*.c nvc_follow_pfn|follow_pfnmap_start[[:space:]]*\\( nv_follow_pfn[[:space:]]*\\([[:space:]]*struct
+X-Native-Guard: NV_FOLLOW_PFN_PRESENT present
 EOF
 # 535.216.03, 550.54.15: the stub is the #else of nv_follow_pfn().
 mk 0100-follow-pfn os-mlock "$D535_216" \
@@ -82,6 +89,109 @@ mk 0100-follow-pfn os-mlock-follow-pfn "$_mm_old" \
 	'nvidia/os-mlock.c::    return follow_pfn(vma, address, pfn);::    return nvc_follow_pfn(vma, address, pfn);'
 rm -rf "$_mm_old"
 
+# NVIDIA's own answers to 6.10 in its public sources: kernel-open 550.144.03
+# calls follow_pte() only where conftest finds the export
+# (NV_IS_EXPORT_SYMBOL_PRESENT_follow_pte), 570.133.20 ... 595.45.04 also
+# follow_pfnmap_start() (nv_follow_flavors()), and -1 otherwise.  Both are
+# GPL-only, so nvidia.ko (licence NVIDIA) gets the -1 (X-Native-Stub: not a
+# native fix): 0100 replaces it as in the stubs above.  The pristine forms
+# are Debian's files with NVIDIA's lines of those releases put back (the
+# functions start on the same lines as in NVIDIA's files).
+_mm_gpl=$(mktemp -d)
+mkdir -p "$_mm_gpl/pte/nvidia" "$_mm_gpl/pfnmap/nvidia"
+python3 - "$D535_216/nvidia/os-mlock.c" "$_mm_gpl/pte/nvidia/os-mlock.c" \
+	"$D550_163/nvidia/os-mlock.c" "$_mm_gpl/pfnmap/nvidia/os-mlock.c" <<'PY'
+import sys
+src_pte, dst_pte, src_fl, dst_fl = sys.argv[1:]
+stub = ('#if defined(NV_FOLLOW_PFN_PRESENT)\n    return follow_pfn(vma, address, pfn);\n'
+        '#else\n    return -1;\n#endif\n')
+pte = ('#if defined(NV_FOLLOW_PFN_PRESENT)\n'
+        '    return follow_pfn(vma, address, pfn);\n'
+        '#else\n'
+        '#if NV_IS_EXPORT_SYMBOL_PRESENT_follow_pte\n'
+        '    int status = 0;\n'
+        '    spinlock_t *ptl;\n'
+        '    pte_t *ptep;\n'
+        '\n'
+        '    if (!(vma->vm_flags & (VM_IO | VM_PFNMAP)))\n'
+        '        return status;\n'
+        '\n'
+        '    status = follow_pte(vma, address, &ptep, &ptl);\n'
+        '    if (status)\n'
+        '        return status;\n'
+        '    *pfn = pte_pfn(ptep_get(ptep));\n'
+        '\n'
+        '    // The lock is acquired inside follow_pte()\n'
+        '    pte_unmap_unlock(ptep, ptl);\n'
+        '    return 0;\n'
+        '#else // NV_IS_EXPORT_SYMBOL_PRESENT_follow_pte\n'
+        '    return -1;\n'
+        '#endif // NV_IS_EXPORT_SYMBOL_PRESENT_follow_pte\n'
+        '#endif\n')
+t = open(src_pte).read()
+if t.count(stub) != 1:
+    sys.exit(f'{src_pte}: nv_follow_pfn() is not in the expected form')
+open(dst_pte, 'w').write(t.replace(stub, pte))
+stub = '{\n    return -1;\n}\n'
+pfnmap = ('#if NV_IS_EXPORT_SYMBOL_PRESENT_follow_pfnmap_start\n'
+        '    struct follow_pfnmap_args args = {};\n'
+        '    int rc;\n'
+        '\n'
+        '    args.address = address;\n'
+        '    args.vma = vma;\n'
+        '\n'
+        '    rc = follow_pfnmap_start(&args);\n'
+        '    if (rc)\n'
+        '        return rc;\n'
+        '\n'
+        '    *pfn = args.pfn;\n'
+        '\n'
+        '    follow_pfnmap_end(&args);\n'
+        '\n'
+        '    return 0;\n'
+        '#elif NV_IS_EXPORT_SYMBOL_PRESENT_follow_pte\n'
+        '    int status = 0;\n'
+        '    spinlock_t *ptl;\n'
+        '    pte_t *ptep;\n'
+        '\n'
+        '    if (!(vma->vm_flags & (VM_IO | VM_PFNMAP)))\n'
+        '        return status;\n'
+        '\n'
+        '    //\n'
+        '    // The first argument of follow_pte() was changed from\n'
+        '    // mm_struct to vm_area_struct in kernel 6.10.\n'
+        '    //\n'
+        '#if defined(NV_FOLLOW_PTE_ARG1_VMA)\n'
+        '    status = follow_pte(vma, address, &ptep, &ptl);\n'
+        '#else\n'
+        '    status = follow_pte(vma->vm_mm, address, &ptep, &ptl);\n'
+        '#endif\n'
+        '    if (status)\n'
+        '        return status;\n'
+        '\n'
+        '#if defined(NV_PTEP_GET_PRESENT)\n'
+        '    *pfn = pte_pfn(ptep_get(ptep));\n'
+        '#else\n'
+        '    *pfn = pte_pfn(READ_ONCE(*ptep));\n'
+        '#endif\n'
+        '\n'
+        '    // The lock is acquired inside follow_pte()\n'
+        '    pte_unmap_unlock(ptep, ptl);\n'
+        '    return 0;\n'
+        '#else\n'
+        '    return -1;\n'
+        '#endif // NV_IS_EXPORT_SYMBOL_PRESENT_follow_pfnmap_start\n')
+t = open(src_fl).read()
+if t.count(stub) != 1:
+    sys.exit(f'{src_fl}: nv_follow_flavors() is not in the expected form')
+open(dst_fl, 'w').write(t.replace(stub, '{\n' + pfnmap + '}\n'))
+PY
+mk 0100-follow-pfn os-mlock-follow-pte "$_mm_gpl/pte" \
+	'nvidia/os-mlock.c::    return -1;::    return nvc_follow_pfn(vma, address, pfn);'
+mk 0100-follow-pfn os-mlock-flavors-pfnmap "$_mm_gpl/pfnmap" \
+	'nvidia/os-mlock.c::    return -1;::    return nvc_follow_pfn(vma, address, pfn);'
+rm -rf "$_mm_gpl"
+
 hdr "nv-mm: set vm_flags without the GPL-only VMA write lock" <<EOF
 Since Linux 6.15, vma_start_write(), which vm_flags_set() and
 vm_flags_clear() call, calls the out-of-line __vma_start_write() (upstream
@@ -108,6 +218,8 @@ X-Kernel-Release: 6.15
 X-Native-Fix: common/inc/nv-mm.h NV_CAN_CALL_VMA_START_WRITE
 X-Site: common/inc/nv-mm.h nv_vm_flags_set
 X-Probe: NVC_VMA_START_WRITE_OUT_OF_LINE present
+X-Residue: * vm_flags_(set|clear)[[:space:]]*\\(
+X-Native-Guard: NV_CAN_CALL_VMA_START_WRITE present
 EOF
 NVC_DIFF_U=1
 export NVC_DIFF_U
@@ -141,6 +253,10 @@ X-Kernel-Release: 6.19
 X-Native-Fix: common/inc/nv-mm.h NV_VMA_FLAGS_SET_WORD_PRESENT
 X-Site: common/inc/nv-mm.h nv_vm_flags_set
 X-Probe: NVC_VMA_FLAGS_SET_WORD_PRESENT present
+X-Residue: * __vm_flags
+X-Residue: * ->vm_flags[[:space:]]*[|&]?=([^=]|\$)
+X-Native-Guard: NV_VMA_FLAGS_SET_WORD_PRESENT absent
+X-Native-Guard: NV_VM_FLAGS_SET_PRESENT absent
 EOF
 # 550.163.01: the open-coded path and the fallback.  Sorts (and so is
 # tried) before nv-mm.patch, whose one-line context also fits here.
@@ -184,6 +300,11 @@ X-Kernel-Release: 7.0
 X-Native-Fix: nvidia/nv-mmap.c VM_REFCNT_EXCLUDE_READERS_FLAG
 X-Site: nvidia/nv-mmap.c nv_vma_start_write
 X-Probe: NVC_VM_REFCNT_EXCLUDE_READERS_FLAG_PRESENT present
+X-Residue: * VMA_LOCK_OFFSET
+X-Residue: * __is_vma_write_locked[[:space:]]*\\([^,()]*,
+X-Native-Guard: (VM_REFCNT_EXCLUDE_READERS_FLAG|NV_VM_REFCNT_EXCLUDE_READERS_FLAG_PRESENT) absent
+X-Native-Guard: VMA_LOCK_OFFSET present
+X-Native-Guard: NV_IS_VMA_WRITE_LOCKED_HAS_MM_LOCK_SEQ_ARG present
 EOF
 mk 0103-vma-write-locked nv-mmap "$D550_163" \
 	'nvidia/nv-mmap.c::    NvU32 tgt_refcnt = VMA_LOCK_OFFSET;::    NvU32 tgt_refcnt = NVC_VMA_LOCK_OFFSET;' \

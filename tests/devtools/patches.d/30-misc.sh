@@ -47,6 +47,8 @@ X-Native-Fix: nvidia/nv.c (^|[^[:alnum:]_]|nv_)timer_delete_sync[[:space:]]*\\(
 X-Probe: NVC_DEL_TIMER_SYNC_PRESENT absent
 X-Site: nvidia/nv.c rc_timer
 X-Site: nvidia/nv-nano-timer.c jiffy_timer
+X-Residue: * del_timer_sync[[:space:]]*\\(
+X-Native-Guard: (NV_IS_EXPORT_SYMBOL_PRESENT_timer_delete_sync|NV_TIMER_DELETE_SYNC_PRESENT) absent
 EOF
 mk 0150-timer-delete-sync nvidia "$D535_216" \
 	'nvidia/nv.c::    del_timer_sync(&nvl->rc_timer.kernel_timer);::    nvc_timer_delete_sync(&nvl->rc_timer.kernel_timer);' \
@@ -73,6 +75,8 @@ X-Native-Fix: nvidia/os-interface.c (^|[^[:alnum:]_]|nv_)in_hardirq[[:space:]]*\
 X-Probe: NVC_IN_IRQ_PRESENT absent
 X-Site: common/inc/nv-time.h NV_MAX_ISR_DELAY
 X-Site: nvidia/os-interface.c os_is_isr
+X-Residue: * in_irq[[:space:]]*\\([[:space:]]*\\)
+X-Native-Guard: (in_hardirq|NV_IN_HARDIRQ_PRESENT) absent
 EOF
 mk 0151-in-irq nvidia "$D535_216" \
 	'nvidia/os-interface.c::    return (in_irq());::    return (nvc_in_hardirq());' \
@@ -99,6 +103,9 @@ X-Kernel-Release: 6.19
 X-Native-Fix: nvidia/nv-dma.c map_phys
 X-Probe: NVC_DMA_MAP_OPS_HAS_MAP_RESOURCE absent
 X-Site: nvidia/nv-dma.c nv_dma_use_map_resource
+X-Residue: * (->|\\.)map_resource
+X-Native-Guard: NV_DMA_MAP_OPS_HAS_MAP_PHYS absent
+X-Native-Guard: NV_DMA_MAP_OPS_HAS_MAP_RESOURCE present
 EOF
 mk 0152-dma-map-phys nvidia "$D535_216" \
 	'nvidia/nv-dma.c::    return (ops->map_resource != NULL);::    return nvc_dma_ops_can_map_resource(ops);'
@@ -126,6 +133,9 @@ X-Native-Fix: nvidia/linux_nvswitch.c KERNEL_VERSION\\(7, ?2, ?0\\)
 X-Probe: NVC_STRNCPY_PRESENT absent
 X-Site: nvidia/os-interface.c os_get_current_process_name
 X-Site: nvidia/linux_nvswitch.c nvswitch_os_strncpy
+X-Residue: * strncpy[[:space:]]*\\(
+X-Native-Guard: LINUX_VERSION_CODE<KERNEL_VERSION\\(([0-6],[0-9]+|7,[0-2]),[0-9]+\\) present
+X-Native-Guard: LINUX_VERSION_CODE>=KERNEL_VERSION\\(([0-6],[0-9]+|7,[0-2]),[0-9]+\\) absent
 EOF
 mk 0153-strncpy nvidia "$D535_216" \
 	'nvidia/os-interface.c::    strncpy(buf, current->comm, len - 1);::    nvc_strncpy(buf, current->comm, len - 1);' \

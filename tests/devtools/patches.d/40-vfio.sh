@@ -61,6 +61,9 @@ X-Native-Fix: nvidia-vgpu-vfio/nvidia-vgpu-vfio.c NV_IRQ_BYPASS_REGISTER_PRODUCE
 X-Native-Fix: nvidia-vgpu-vfio/vgpu-vfio-pci-core.c NV_IRQ_BYPASS_REGISTER_PRODUCER_HAS_EVENTFD_AND_IRQ_ARGS
 X-Site: nvidia-vgpu-vfio/nvidia-vgpu-vfio.c irq_bypass_register_producer\\(
 X-Probe: NVC_IRQ_BYPASS_REGISTER_PRODUCER_TAKES_EVENTFD_AND_IRQ present
+X-Residue: * irq_bypass_register_producer[[:space:]]*\\([^,()]*\\)
+X-Residue: * producer(->|\\.)token[[:space:]]*=
+X-Native-Guard: NV_IRQ_BYPASS_REGISTER_PRODUCER_HAS_EVENTFD_AND_IRQ_ARGS absent
 EOF
 mk_del 0200-irqbypass-producer 570 "$F570_133" nvidia-vgpu-vfio/nvidia-vgpu-vfio.c '
 /^    producer->token = trigger;$/d
@@ -88,6 +91,7 @@ Last-Update: $LAST
 X-Kernel-Release: 6.17
 X-Native-Fix: nvidia-vgpu-vfio/vgpu-vfio-pci-core.c \\.match_token_uuid[[:space:]]*=
 X-Probe: NVC_VFIO_DEVICE_OPS_HAS_MATCH_TOKEN_UUID present
+X-Residue-Missing: nvidia-vgpu-vfio/*.c \\.match_token_uuid|NVC_VFIO_PCI_CORE_MATCH_TOKEN_UUID \\.match[[:space:]]*=[[:space:]]*vfio_pci_core_match
 EOF
 mk 0201-vfio-match-token-uuid vgpu-vfio-pci-core "$F550" \
 	'nvidia-vgpu-vfio/vgpu-vfio-pci-core.c::    .match = vfio_pci_core_match,::+    NVC_VFIO_PCI_CORE_MATCH_TOKEN_UUID'
@@ -113,6 +117,7 @@ Last-Update: $LAST
 X-Kernel-Release: 6.19
 X-Native-Fix: nvidia-vgpu-vfio/vgpu-vfio-mdev.c \\.get_region_info_caps[[:space:]]*=
 X-Probe: NVC_VFIO_DEVICE_OPS_HAS_GET_REGION_INFO_CAPS present
+X-Residue-Missing: nvidia-vgpu-vfio/*.c \\.get_region_info_caps|NVC_VFIO_[A-Z_]+_GET_REGION_INFO_CAPS \\.ioctl[[:space:]]*=
 EOF
 mk 0202-vfio-region-info-mdev vgpu-vfio-mdev "$F550" \
 	'nvidia-vgpu-vfio/vgpu-vfio-mdev.c::    .ioctl = nv_vfio_mdev_ioctl,::+    NVC_VFIO_IOCTL_GET_REGION_INFO_CAPS'
@@ -139,6 +144,7 @@ Last-Update: $LAST
 X-Kernel-Release: 6.19
 X-Native-Fix: nvidia-vgpu-vfio/vgpu-vfio-pci-core.c \\.get_region_info_caps[[:space:]]*=
 X-Probe: NVC_VFIO_DEVICE_OPS_HAS_GET_REGION_INFO_CAPS present
+X-Residue-Missing: nvidia-vgpu-vfio/*.c \\.get_region_info_caps|NVC_VFIO_[A-Z_]+_GET_REGION_INFO_CAPS \\.ioctl[[:space:]]*=
 EOF
 mk 0203-vfio-region-info-pci-core vgpu-vfio-pci-core "$F550" \
 	'nvidia-vgpu-vfio/vgpu-vfio-pci-core.c::    .ioctl = nv_vfio_pci_ioctl,::+    NVC_VFIO_PCI_CORE_GET_REGION_INFO_CAPS'
