@@ -13,6 +13,9 @@ for id in ${NVC_KUNIT_KERNELS:-6.1-src 7-newest}; do
 	t0=$(date +%s)
 	if sh "$TOP/tests/kunit/run.sh" "$id" >"$W/$id.log" 2>&1; then rc=0; else rc=$?; fi
 	secs=$(( $(date +%s) - t0 ))
+	# tests/kunit/run.sh keys its build by the exact tree kernels/<ID> links to
+	kd=$NVC_CACHE/kunit/$id
+	if [ -L "$NVC_CACHE/kernels/$id" ]; then kd=$NVC_CACHE/kunit/$(basename "$(readlink "$NVC_CACHE/kernels/$id")"); fi
 	# kunit.py's case lines: "[time] [PASSED] case", "[FAILED]", "[SKIPPED]"
 	# (newer kunit.py add the skip reason: "[SKIPPED] case (reason)").
 	sed -n 's/^\[[0-9:]*\] \[\(PASSED\|FAILED\|SKIPPED\)\] \([a-z0-9_]*\)\( (.*)\)\{0,1\}$/\1 \2/p' \
@@ -24,7 +27,7 @@ for id in ${NVC_KUNIT_KERNELS:-6.1-src 7-newest}; do
 		SKIPPED)
 			# A case the kernel cannot run (API absent) must say why.
 			why=$(sed -n "s/^\(\[ *[0-9.]*\] \)\{0,1\} *ok [0-9]* $name # SKIP \(..*\)\$/\2/p" \
-				"$NVC_CACHE/kunit/$id/test.log" 2>/dev/null | head -n 1)
+				"$kd/test.log" 2>/dev/null | head -n 1)
 			if [ -n "$why" ]; then
 				skip "kunit $id: $name: $why"
 			else
