@@ -13,6 +13,19 @@ rm -rf "$W"; mkdir -p "$W"
 [ "$(id -u)" = 0 ] || { skip "DKMS tests need root"; exit 0; }
 command -v dkms >/dev/null || { fail "dkms is not installed"; exit 0; }
 
+# Setup removes what a killed earlier run left (a CI machine is reused):
+# a registration of a test version goes, one of another version stays.
+mkdir -p /var/lib/dkms/nvidia-vgpu-compat/535.161.97/source /usr/src/nvidia-vgpu-compat-535.161.97 \
+	/usr/src/nvidia-vgpu-compat-1.2.3-not-a-test /lib/modules/9.9.9-nvc-left
+if out=$(NVC_CACHE=$W/cache sh "$TOP/tests/setup/leftovers.sh" 2>&1) &&
+   [ ! -e /var/lib/dkms/nvidia-vgpu-compat/535.161.97 ] && [ ! -e /usr/src/nvidia-vgpu-compat-535.161.97 ] &&
+   [ ! -e /lib/modules/9.9.9-nvc-left ] && [ -d /usr/src/nvidia-vgpu-compat-1.2.3-not-a-test ]; then
+	pass "setup removes a killed run's registration of a test version, keeps other versions"
+else
+	fail "leftovers.sh: $out"
+fi
+rm -rf /usr/src/nvidia-vgpu-compat-1.2.3-not-a-test
+
 V=550.54.16
 D=NVIDIA-Linux-x86_64-$V-vgpu-kvm
 fixture_copy "$D" "$W/src/$D"

@@ -1,5 +1,6 @@
 #!/bin/sh
 # Everything the tests need, cached in ${NVC_CACHE:-/var/cache/nvidia-vgpu-compat}:
+#   leftovers.sh       what a killed test run left (test versions only)
 #   deps.sh            host tools (apt-get install, machine's own sources)
 #   kernels.sh         kernel build trees 6.1 6.12 7-newest 7-prev 6.12-trixie
 #                      (series; the newest packages are resolved at run time)
@@ -27,6 +28,7 @@ run() {
 	NVC_STEP=
 }
 
+run leftovers.sh
 run deps.sh
 run kernels.sh 6.1 6.12 7-newest
 run kernels.sh 7-prev 6.12-trixie
