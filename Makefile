@@ -5,7 +5,8 @@
 # In the git checkout:
 #   sudo make install DRIVER=NVIDIA-Linux-x86_64-<ver>-vgpu-kvm.run [KERNELS="..."]
 #   sudo make uninstall DRIVER_VERSION=<ver> [KERNELS="..."]
-#   make check            all tests (sets up kernels and tools itself)
+#   make check            the CI tier (sets up kernels and tools itself)
+#   make check-full       every test: also the second newest 7.x and the matrix
 #
 # In a DKMS source tree made by "vgpu-compat import" (DKMS runs this):
 #   make KVER=<release> KDIR=<kernel build dir> modules
@@ -20,7 +21,7 @@ KERNELS ?= $(KVER)
 MODULES := nvidia nvidia-vgpu-vfio
 VGPU_COMPAT := ./scripts/vgpu-compat
 
-.PHONY: all modules clean install uninstall check matrix bench help
+.PHONY: all modules clean install uninstall check check-full matrix bench help
 
 all: modules
 
@@ -50,7 +51,10 @@ uninstall:
 	sh scripts/dkms-uninstall '$(DRIVER_VERSION)' '$(PREFIX)'
 
 check:
-	sh tests/run.sh
+	NVC_TIER=ci sh tests/run.sh
+
+check-full:
+	NVC_TIER=full sh tests/run.sh
 
 matrix:
 	sh tests/matrix.sh
@@ -59,4 +63,4 @@ bench:
 	sh tests/bench.sh
 
 help:
-	@sed -n '3,12p' Makefile
+	@sed -n '3,13p' Makefile

@@ -5,6 +5,8 @@
 # sources; cached in $NVC_CACHE), run every tests/t*.sh, print the driver x
 # kernel table and end with "N passed, M failed".
 # NVC_TESTS="t10 t30" runs only those; NVC_SKIP_SETUP=1 skips the setup.
+# NVC_TIER=ci (default; make check, .ci/run) or full (make check-full):
+# see tests/lib/common.sh and README's "Tests".
 set -eu
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 export NVC_OUT="${NVC_OUT:-$TOP/tests/out}"
@@ -12,6 +14,8 @@ rm -rf "$NVC_OUT"; mkdir -p "$NVC_OUT"
 export NVC_RESULTS="$NVC_OUT/results"
 : >"$NVC_RESULTS"
 start=$(date +%s)
+export NVC_TIER="${NVC_TIER:-ci}"
+echo "tier: $NVC_TIER"
 
 if [ "${NVC_SKIP_SETUP:-0}" != 1 ]; then
 	sh "$TOP/tests/setup/all.sh"

@@ -43,8 +43,20 @@ check_fails() {
 # versions (the newest package of each is resolved at setup): 6.1, 6.12
 # (bookworm-backports), 6.12-trixie, 7-prev and 7-newest (the two newest 7.x
 # series the package supports), 6.1-src (KUnit only).
+#
+# Tiers (README, "Tests"): NVC_TIER=ci (make check, what .ci/run runs, fits
+# CI's 90 minutes from an empty cache) leaves out 7-prev, the second newest
+# 7.x, and the matrix (t80); NVC_TIER=full (make check-full, the maintainer's
+# run before a release) has every kernel and the matrix.
+NVC_TIER=${NVC_TIER:-ci}
+case $NVC_TIER in
+ci) NVC_ALL_KERNELS="6.1 6.12 6.12-trixie 7-newest" ;;
+full) NVC_ALL_KERNELS="6.1 6.12 6.12-trixie 7-prev 7-newest" ;;
+*) echo "NVC_TIER=$NVC_TIER: ci or full" >&2; exit 2 ;;
+esac
 # shellcheck disable=SC2034 # used by the tests that source this file
-NVC_ALL_KERNELS="6.1 6.12 6.12-trixie 7-prev 7-newest"
+NVC_SECOND_7=7-prev; [ "$NVC_TIER" = full ] || NVC_SECOND_7=7-newest
+export NVC_TIER
 kernel_ids() { echo "${NVC_KERNELS:-6.1 6.12 7-newest}"; }
 kernel_build() { echo "$NVC_CACHE/kernels/$1/build"; }
 kernel_release() { cat "$NVC_CACHE/kernels/$1/release"; }

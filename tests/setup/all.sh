@@ -31,12 +31,17 @@ run() {
 run leftovers.sh
 run deps.sh
 run kernels.sh 6.1 6.12 7-newest
-run kernels.sh 7-prev 6.12-trixie
+if [ "${NVC_TIER:-ci}" = full ]; then
+	run kernels.sh 7-prev 6.12-trixie
+else
+	run kernels.sh 6.12-trixie
+fi
 run nvidia-sources.sh
 
 echo "[all] summary (NVC_CACHE=$NVC_CACHE):"
 printf '%s' "$SUMMARY" | sed 's/^/[all]   /'
 for id in 6.1 6.12 6.12-trixie 7-prev 7-newest; do
+	[ -f "$NVC_CACHE/kernels/$id/release" ] || continue
 	printf '[all]   kernel %-11s %-24s %s\n' "$id" "$(cat "$NVC_CACHE/kernels/$id/release")" \
 		"$(sed -n 1p "$NVC_CACHE/kernels/$id/packages")"
 done

@@ -37,6 +37,19 @@ if command -v dkms >/dev/null 2>&1; then
 	done
 	rmdir /var/lib/dkms/nvidia-vgpu-compat 2>/dev/null || true
 fi
+# Kernels the tests link to their prepared trees (link_kernel in
+# tests/lib/common.sh: /lib/modules/<release>/build -> the cache), unless a
+# package owns the directory: a stale link would make the tests build
+# against a tree of an earlier cache.
+for m in /lib/modules/*; do
+	[ -L "$m/build" ] || continue
+	case $(readlink "$m/build") in
+	"$NVC_CACHE"/kernels/*|*/nvidia-vgpu-compat/kernels/*) ;;
+	*) continue ;;
+	esac
+	dpkg-query -S "$m" >/dev/null 2>&1 && continue
+	rm -rf "$m"; removed="$removed ${m#/lib/modules/}"
+done
 # Kernels the tests invent (t60, t62: *-nvc-*) have no package behind them.
 for m in /lib/modules/*-nvc-*; do
 	[ -e "$m" ] || [ -L "$m" ] || continue
