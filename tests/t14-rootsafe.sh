@@ -177,8 +177,19 @@ dir_case "device node" "special file .*: dev0" mknod kernel/dev0 c 1 3
 dir_case "hard link to a root file outside" "hard link: nvidia/stolen" ln "$OUT/secret" kernel/nvidia/stolen
 dir_case "symlink to a root file outside" "links that point outside the driver tree: nvidia/peek" \
 	ln -s "$OUT/secret" kernel/nvidia/peek
+dir_case "socket" "special file .*: nvidia/sock" \
+	python3 -c 'import socket; socket.socket(socket.AF_UNIX).bind("kernel/nvidia/sock")'
 dir_case "driver version with '..' in Kbuild" "is not digits and dots" \
 	sed -i "s/$V/550.54..16/" kernel/Kbuild
+
+# A prefix a user can write, with links planted where import creates the tree.
+PP=$W/p-plant
+mkdir -p "$PP"; ln -s "$OUT/dir" "$PP/nvidia-vgpu-compat-$V.nvc-new"; chown -R -h "$U:" "$PP"
+"$VC" import "$RUN" --prefix "$PP" --no-dkms >"$W/last.log" 2>&1 && canary_ok &&
+	[ -d "$PP/nvidia-vgpu-compat-$V" ] && [ ! -L "$PP/nvidia-vgpu-compat-$V" ] &&
+	owned_ok "$PP/nvidia-vgpu-compat-$V" && [ ! -e "$PP/nvidia-vgpu-compat-$V.nvc-new" ] &&
+	pass "import into a prefix a user can write: a planted *.nvc-new symlink is removed, not followed; canary intact" ||
+	{ fail "import into a user-writable prefix with a planted link"; sed 's/^/    | /' "$W/last.log" | tail -n 5; }
 
 # sudo make install runs "<checkout>/scripts/vgpu-compat import" (dkms-install):
 # a checkout a user owns and can write.
