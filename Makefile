@@ -41,14 +41,20 @@ clean:
 	@if [ -f kernel/Makefile ]; then \
 		$(MAKE) -C kernel SYSSRC='$(KSRC)' SYSOUT='$(KDIR)' clean; fi
 
+# DRIVER, PREFIX and DRIVER_VERSION reach the scripts through the
+# environment, never spliced into the shell text (a ' in a path broke it).
+install: export NVC_DRIVER = $(DRIVER)
+install: export NVC_PREFIX = $(PREFIX)
 install:
-	@if [ -z '$(DRIVER)' ]; then \
+	@if [ -z "$$NVC_DRIVER" ]; then \
 		echo "usage: sudo make install DRIVER=NVIDIA-Linux-x86_64-<ver>-vgpu-kvm.run [KERNELS=\"<release> ...\"]" >&2; \
 		exit 2; fi
-	sh scripts/dkms-install '$(DRIVER)' '$(PREFIX)' $(KERNELS)
+	sh scripts/dkms-install "$$NVC_DRIVER" "$$NVC_PREFIX" $(KERNELS)
 
+uninstall: export NVC_DRIVER_VERSION = $(DRIVER_VERSION)
+uninstall: export NVC_PREFIX = $(PREFIX)
 uninstall:
-	sh scripts/dkms-uninstall '$(DRIVER_VERSION)' '$(PREFIX)'
+	sh scripts/dkms-uninstall "$$NVC_DRIVER_VERSION" "$$NVC_PREFIX"
 
 check:
 	NVC_TIER=ci sh tests/run.sh
