@@ -101,7 +101,10 @@ probe_says() {
 	awk -v m="$2" '$2 == m { print $1 }' "$W/probes-$1"
 }
 
-for id in ${NVC_T34_KERNELS:-$NVC_ALL_KERNELS}; do
+# CI tier: both sides of the breaks (6.1: none; 7-newest: all); full: every kernel.
+T34_KIDS=${NVC_T34_KERNELS:-$NVC_ALL_KERNELS}
+[ "$NVC_TIER" = full ] || T34_KIDS=${NVC_T34_KERNELS:-6.1 7-newest}
+for id in $T34_KIDS; do
 	if ! kernel_ready "$id"; then
 		skip "kernel tree $id is not prepared"
 		continue

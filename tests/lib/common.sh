@@ -44,23 +44,22 @@ check_fails() {
 # (bookworm-backports), 6.12-trixie, 7-prev and 7-newest (the two newest 7.x
 # series the package supports), 6.1-src (KUnit only).
 #
-# Tiers (README, "Tests"): NVC_TIER=ci (make check, what .ci/run runs, fits
-# CI's 90 minutes from an empty cache) leaves out 7-prev, the second newest
-# 7.x, and the matrix (t80); NVC_TIER=full (make check-full, the maintainer's
+# Tiers (README, "Run the tests"): NVC_TIER=ci (make check, what .ci/run
+# runs, fits CI's 90 minutes from an empty cache) leaves out 7-prev, the
+# second newest 7.x, the matrix (t80) and the parallel DKMS builds (t64),
+# runs KUnit on 7-newest only, t32 / t34 on 6.1 and 7-newest, t33 on 6.1,
+# 6.12-trixie and 7-newest (bookworm-backports' 6.12 stays for t20, t30,
+# t60, t62, t90); NVC_TIER=full (make check-full, the maintainer's
 # run before a release) has every kernel and the matrix.
 NVC_TIER=${NVC_TIER:-ci}
 case $NVC_TIER in ci|full) ;; *) echo "NVC_TIER=$NVC_TIER: ci or full" >&2; exit 2 ;; esac
 export NVC_TIER
-# Every prepared kernel of the tier, and the second 7.x (7-newest again in ci).
+# Every prepared kernel of the tier.
 # shellcheck disable=SC2034 # used by the tests that source this file
-NVC_ALL_KERNELS="6.1 6.12 6.12-trixie 7-newest"
-# shellcheck disable=SC2034 # used by the tests that source this file
-NVC_SECOND_7=7-newest
-# shellcheck disable=SC2034 # used by the tests that source this file
-if [ "$NVC_TIER" = full ]; then
-	NVC_ALL_KERNELS="6.1 6.12 6.12-trixie 7-prev 7-newest"
-	NVC_SECOND_7=7-prev
-fi
+case $NVC_TIER in
+full) NVC_ALL_KERNELS="6.1 6.12 6.12-trixie 7-prev 7-newest" ;;
+*) NVC_ALL_KERNELS="6.1 6.12-trixie 7-newest" ;;
+esac
 kernel_ids() { echo "${NVC_KERNELS:-6.1 6.12 7-newest}"; }
 kernel_build() { echo "$NVC_CACHE/kernels/$1/build"; }
 kernel_release() { cat "$NVC_CACHE/kernels/$1/release"; }
