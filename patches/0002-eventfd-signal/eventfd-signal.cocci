@@ -28,3 +28,14 @@ expression E;
 @@
 - eventfd_signal(E, 1)
 + nvc_eventfd_signal(E)
+
+// A call already converted by hand to the 6.8 form, eventfd_signal(E),
+// builds on 6.8 and later only: it gets the wrapper too (the same count of
+// 1 on every kernel), so that a half-converted tree builds everywhere.
+// (A tree that confines either form under its own conftest macro is
+// fixed-natively and never reaches this rule.)
+@@
+expression E;
+@@
+- eventfd_signal(E)
++ nvc_eventfd_signal(E)
