@@ -123,7 +123,7 @@ awk '!done && /eventfd_signal\(trigger, 1\);/ { sub(/eventfd_signal\(trigger, 1\
 	"$H/nvidia-vgpu-vfio/nvidia-vgpu-vfio.c" >"$W/half.c" && cat "$W/half.c" >"$H/nvidia-vgpu-vfio/nvidia-vgpu-vfio.c"
 check "half converted eventfd_signal: apply" "$VC" apply "$H"
 [ "$(grep -c 'nvc_eventfd_signal(trigger);' "$H/nvidia-vgpu-vfio/nvidia-vgpu-vfio.c")" = 2 ] &&
-	! grep -Eq '(^|[^_[:alnum:]])eventfd_signal\(' "$H/nvidia-vgpu-vfio/nvidia-vgpu-vfio.c" &&
+	! grep -Ev '^[[:space:]]*(\*|/\*|//)' "$H/nvidia-vgpu-vfio/nvidia-vgpu-vfio.c" | grep -Eq '(^|[^_[:alnum:]])eventfd_signal\(' &&
 	pass "half converted eventfd_signal: both sites call nvc_eventfd_signal()" ||
 	fail "half converted eventfd_signal: $(grep -n 'eventfd_signal(' "$H/nvidia-vgpu-vfio/nvidia-vgpu-vfio.c" | tr '\n' ' ')"
 expect_states "half converted eventfd_signal" "$H" "0002-eventfd-signal=applied"
