@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Semantic patches (patches/*/*.cocci, "Semantic patches" in docs/DESIGN.md):
 # each rule rewrites the old API by its shape.
-#  1. spatch missing: apply exits 9 naming the package, the tree unchanged.
+#  1. spatch missing or failing: apply exits 9 naming the package or
+#     quoting spatch, the tree unchanged.
 #  2. On every fixture the result equals the diffs' result (the .cocci files
 #     removed), but for the generated patches kept in the layer; status says
 #     applied, a second apply has nothing to do.
@@ -42,6 +43,14 @@ check_fails "spatch missing: exit 9 naming the package coccinelle" 9 'spatch.*no
 	env NVC_SPATCH="$W/no-such-dir/spatch" "$VC" apply "$W/nospatch/kernel"
 [ "$(tree_sum "$W/nospatch")" = "$before" ] && pass "spatch missing: tree byte-identical" ||
 	fail "spatch missing: tree changed"
+
+# spatch there but failing (here: a stand-in that exits 1): exit 9 too.
+printf '#!/bin/sh\necho "t18: spatch broken on purpose" >&2\nexit 1\n' >"$W/broken-spatch"
+chmod +x "$W/broken-spatch"
+check_fails "spatch failing: exit 9 quoting its error" 9 'spatch failed.*t18: spatch broken on purpose' \
+	env NVC_SPATCH="$W/broken-spatch" "$VC" apply "$W/nospatch/kernel"
+[ "$(tree_sum "$W/nospatch")" = "$before" ] && pass "spatch failing: tree byte-identical" ||
+	fail "spatch failing: tree changed"
 
 if ! command -v spatch >/dev/null 2>&1; then
 	skip "spatch is not installed (Debian package coccinelle): no semantic patch to test"
