@@ -13,6 +13,7 @@
 #     written in expect/; no residue; idempotent.
 #  4. The same sites with the rule's .cocci deleted: apply exits 5, residue
 #     naming the topic (the static diff alone does not cover them).
+#  3b/4b. The same for 0004 (.detach_ioas), on the 535.161.05 fixture.
 #  5. NVIDIA's real lines (../shared/real): the windows of vGPU-KVM
 #     releases (in our fixtures verbatim, t16) come out rewritten; and on
 #     each kernel-open tree 0150/0151 rewrite nv.c, nv-nano-timer.c,
@@ -223,6 +224,80 @@ for t in $RULES; do
 		fail "$t: its .cocci deleted: apply exits $rc"; sed 's/^/    | /' "$W/del.log" | tail -n 6
 	fi
 done
+
+# --- 3b/4b. 0004: .detach_ioas for vfio_device_ops initialisers ----------------
+# On 535.161.05 (which needs 0004): the mdev initialiser's entries aligned
+# with tabs instead of spaces, and another file with two more initialisers
+# (#if inside, another variable name) and one that has its .detach_ioas.
+F535=NVIDIA-Linux-x86_64-535.161.05-vgpu-kvm
+ops() { # ops KDIR: re-align the mdev ops, and ops_file
+	awk '/^    \.(bind_iommufd|unbind_iommufd|attach_ioas) *= /{ sub(/ *= /, "\t\t= ") } { print }' \
+		"$1/nvidia-vgpu-vfio/vgpu-vfio-mdev.c" >"$W/ops.c" && cat "$W/ops.c" >"$1/nvidia-vgpu-vfio/vgpu-vfio-mdev.c"
+	ops_file "$1"
+}
+ops_file() { # ops_file KDIR: the other file's initialisers
+	cat >"$1/nvidia-vgpu-vfio/nvc-t18-ops.c" <<'EOF2'
+/* t18: vfio_device_ops initialisers in other shapes */
+static const struct vfio_device_ops t18_emulated_ops = {
+	.name		= "t18",
+#if defined(T18_IOMMUFD)
+	.bind_iommufd	= vfio_iommufd_emulated_bind,
+	.attach_ioas	= vfio_iommufd_emulated_attach_ioas,
+#endif
+	.read		= t18_read,
+};
+
+static struct vfio_device_ops t18_physical_ops = { .attach_ioas = vfio_iommufd_physical_attach_ioas,
+	.bind_iommufd = vfio_iommufd_physical_bind };
+
+static const struct vfio_device_ops t18_done_ops = {
+	.attach_ioas = vfio_iommufd_emulated_attach_ioas,
+	.detach_ioas = vfio_iommufd_emulated_detach_ioas,
+};
+EOF2
+}
+fixture_copy "$F535" "$W/ops"
+O=$W/ops/kernel
+ops "$O"
+ok=1
+for p in "$TOP/patches/0004-vfio-detach-ioas"/*.patch; do
+	patch -d "$O" -p2 -N --dry-run --fuzz=0 -s -i "$p" >/dev/null 2>&1 && ok=0
+done
+[ $ok = 1 ] && pass "0004: no diff of the topic applies to the re-aligned tree" ||
+	fail "0004: a diff applies to the re-aligned tree (the test would not test the semantic patch)"
+check "0004 re-aligned: apply" "$VC" apply "$O"
+[ "$(grep -c '^    NVC_VFIO_EMULATED_DETACH_IOAS$' "$O/nvidia-vgpu-vfio/vgpu-vfio-mdev.c")" = 1 ] &&
+	[ "$(grep -B1 '^    NVC_VFIO_EMULATED_DETACH_IOAS$' "$O/nvidia-vgpu-vfio/vgpu-vfio-mdev.c" | head -n 1)" = "$(printf '    .attach_ioas\t\t= vfio_iommufd_emulated_attach_ioas,')" ] &&
+	[ "$(grep -c '^    NVC_VFIO_PHYSICAL_DETACH_IOAS$' "$O/nvidia-vgpu-vfio/vgpu-vfio-pci-core.c")" = 1 ] &&
+	pass "0004: the re-aligned mdev ops and the pci-core ops get their detach macro after .attach_ioas" ||
+	fail "0004: fixture sites"
+X=$O/nvidia-vgpu-vfio/nvc-t18-ops.c
+awk '/^static/ { s = $0 } /NVC_VFIO_(EMULATED|PHYSICAL)_DETACH_IOAS/ { print s " / " $0 }' "$X" >"$W/ops.got"
+printf '%s\n' 'static const struct vfio_device_ops t18_emulated_ops = { / 	NVC_VFIO_EMULATED_DETACH_IOAS' \
+	'static struct vfio_device_ops t18_physical_ops = { .attach_ioas = vfio_iommufd_physical_attach_ioas, / 	NVC_VFIO_PHYSICAL_DETACH_IOAS' >"$W/ops.want"
+cmp -s "$W/ops.want" "$W/ops.got" &&
+	pass "0004: another file: the #if'd and the one-line initialiser get theirs, the one with .detach_ioas nothing" ||
+	{ fail "0004: another file"; cat "$X"; }
+"$VC" status "$O" >"$W/ops.status" 2>&1 || true
+grep -q '^residue:' "$W/ops.status" && { fail "0004 re-aligned: residue"; cat "$W/ops.status"; } || pass "0004 re-aligned: no residue"
+[ "$(awk '$1 == "0004-vfio-detach-ioas" { print $2 }' "$W/ops.status")" = applied ] &&
+	pass "0004 re-aligned: status applied" || fail "0004 re-aligned: status $(grep '^0004' "$W/ops.status")"
+before=$(tree_sum "$W/ops")
+"$VC" apply "$O" >"$W/ops.again" 2>&1 && grep -q '^nothing to do' "$W/ops.again" &&
+	[ "$(tree_sum "$W/ops")" = "$before" ] &&
+	pass "0004 re-aligned: second apply has nothing to do (no second macro)" || fail "0004 re-aligned: second apply: $(head -n 1 "$W/ops.again")"
+VD=$(root del-0004)
+rm -f "$W"/del-0004/patches/0004-*/*.cocci
+fixture_copy "$F535" "$W/del"
+ops_file "$W/del/kernel"
+before=$(tree_sum "$W/del")
+NVC_ROOT=$W/del-0004 "$VD" apply "$W/del/kernel" >"$W/del.log" 2>&1 && rc=0 || rc=$?
+[ "$(tree_sum "$W/del")" = "$before" ] || rc="$rc (tree changed)"
+if [ "$rc" = 5 ] && grep -Eq "^nvidia-vgpu-vfio/nvc-t18-ops.c:[0-9]+: topic 0004-vfio-detach-ioas: old API" "$W/del.log"; then
+	pass "0004: its .cocci deleted: apply exits 5 by residue in the other file naming 0004"
+else
+	fail "0004: its .cocci deleted: apply exits $rc"; sed 's/^/    | /' "$W/del.log" | tail -n 6
+fi
 
 # --- 5. NVIDIA's real lines ----------------------------------------------------
 WINDOWS=$SHARED/real/windows
