@@ -106,12 +106,27 @@ check_fails "a hunk that cannot apply: exit 5, names the patch" 5 'patch 0001-io
 
 H=$W/half/kernel
 fixture_copy NVIDIA-Linux-x86_64-550.54.16-vgpu-kvm "$W/half"
-# Only the first of the two eventfd_signal sites converted by hand.
+# Only the first of the two EXPORT_SYMBOL sites of 0005 (a diff only)
+# converted by hand: neither pristine nor patched, refused.
+awk '!done && /^EXPORT_SYMBOL\(nvidia_vgpu_vfio_/ { sub(/^EXPORT_SYMBOL/, "NVC_EXPORT_SYMBOL_FOR_SYMBOL_GET"); done=1 } { print }' \
+	"$H/nvidia/nv-vgpu-vfio-interface.c" >"$W/half.c" && cat "$W/half.c" >"$H/nvidia/nv-vgpu-vfio-interface.c"
+before=$(tree_sum "$H")
+check_fails "half patched tree: exit 5" 5 'patch 0005-vgpu-symbols-gpl does not apply' "$VC" apply "$H"
+[ "$(tree_sum "$H")" = "$before" ] && pass "half patched: tree byte-identical" || fail "half patched: tree changed"
+
+# A topic with a semantic patch rewrites by shape: the first eventfd_signal
+# site converted by hand to the 6.8-only form, the second one not: both
+# get the wrapper (so the tree builds before 6.8 too).
+H=$W/half-cocci/kernel
+fixture_copy NVIDIA-Linux-x86_64-550.54.16-vgpu-kvm "$W/half-cocci"
 awk '!done && /eventfd_signal\(trigger, 1\);/ { sub(/eventfd_signal\(trigger, 1\);/, "eventfd_signal(trigger);"); done=1 } { print }' \
 	"$H/nvidia-vgpu-vfio/nvidia-vgpu-vfio.c" >"$W/half.c" && cat "$W/half.c" >"$H/nvidia-vgpu-vfio/nvidia-vgpu-vfio.c"
-before=$(tree_sum "$H")
-check_fails "half patched tree: exit 5" 5 'patch 0002-eventfd-signal does not apply' "$VC" apply "$H"
-[ "$(tree_sum "$H")" = "$before" ] && pass "half patched: tree byte-identical" || fail "half patched: tree changed"
+check "half converted eventfd_signal: apply" "$VC" apply "$H"
+[ "$(grep -c 'nvc_eventfd_signal(trigger);' "$H/nvidia-vgpu-vfio/nvidia-vgpu-vfio.c")" = 2 ] &&
+	! grep -Ev '^[[:space:]]*(\*|/\*|//)' "$H/nvidia-vgpu-vfio/nvidia-vgpu-vfio.c" | grep -Eq '(^|[^_[:alnum:]])eventfd_signal\(' &&
+	pass "half converted eventfd_signal: both sites call nvc_eventfd_signal()" ||
+	fail "half converted eventfd_signal: $(grep -n 'eventfd_signal(' "$H/nvidia-vgpu-vfio/nvidia-vgpu-vfio.c" | tr '\n' ' ')"
+expect_states "half converted eventfd_signal" "$H" "0002-eventfd-signal=applied"
 
 RO=$W/ro
 fixture_copy NVIDIA-Linux-x86_64-550.54.16-vgpu-kvm "$RO"

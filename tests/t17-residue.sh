@@ -4,7 +4,10 @@
 # no use of an old kernel API may be left that no rule covers.
 #  1. for every break topic, a use of its old API planted in a file no
 #     patch touches: apply exits 5 naming file:line and the topic, and the
-#     tree stays byte-identical; status lists the use too.  The same use in
+#     tree stays byte-identical; status lists the use too (for a topic with
+#     a semantic patch, which rewrites such uses, with its .cocci removed
+#     from a private copy of the package: the residue check is what is
+#     tested here; with it, apply rewrites every planted use instead).  The same use in
 #     a branch that names the driver's conftest macro in the wrong sense is
 #     residue as well; in a comment, in the branch the macro confines to the
 #     kernels that have the old API (X-Native-Guard), or under "#if 0", it
@@ -92,6 +95,12 @@ wrong() {
 # lines_of FILE TEXT: the numbers of the lines of FILE equal to TEXT.
 lines_of() { grep -nxF -- "$2" "$1" | cut -d: -f1; }
 
+# The package without its semantic patches (for part A of topics that have one).
+RC=$W/root-nococci
+rm -rf "$RC"; mkdir -p "$RC"
+cp -a "$TOP/scripts" "$TOP/compat" "$TOP/patches" "$RC/"
+rm -f "$RC"/patches/*/*.cocci
+
 topics=
 for p in "$TOP"/patches/[0-9][0-9][0-9][0-9]-*/; do
 	p=${p%/}; p=${p##*/}
@@ -117,20 +126,35 @@ for t in $topics; do
 		if [ -n "$E" ]; then wrap "$(guarded "$(wrong "$E")" "$U" else)" wrong_else; fi
 	} >"$d/kernel/$F"
 	want=$(lines_of "$d/kernel/$F" "$U" | tr '\n' ' ')
+	vr=$VC cocci=
+	for c in "$TOP/patches/$t"/*.cocci; do
+		[ -f "$c" ] || continue
+		cocci=${c##*/} vr=$RC/scripts/vgpu-compat
+		# With it: every planted use rewritten, none left (a struct
+		# member that needs a companion: t18, on a fixture that needs it).
+		[ "$KIND" = line ] || continue
+		cp -a "$d" "$d.cocci"
+		if "$VC" apply "$d.cocci/kernel" >"$d.cocci.log" 2>&1 && [ -z "$(lines_of "$d.cocci/kernel/$F" "$U")" ] &&
+		   ! cmp -s "$d/kernel/$F" "$d.cocci/kernel/$F"; then
+			pass "$t: $cocci rewrites the planted use(s) (lines ${want% })"
+		else
+			fail "$t: $cocci left planted uses (or apply failed)"; sed 's/^/    | /' "$d.cocci.log" | tail -n 8
+		fi
+	done
 	before=$(tree_sum "$d")
-	"$VC" apply "$d/kernel" >"$d.log" 2>&1 && rc=0 || rc=$?
+	NVC_ROOT=${vr%/scripts/vgpu-compat} "$vr" apply "$d/kernel" >"$d.log" 2>&1 && rc=0 || rc=$?
 	miss=
 	for n in $want; do
 		grep -qF "$F:$n: topic $t: old API '" "$d.log" || miss="$miss $n"
 	done
 	if [ "$rc" = 5 ] && [ -z "$miss" ]; then
-		pass "$t: planted use(s) in $F (lines ${want% }): apply exits 5 naming file:line and the topic"
+		pass "$t: planted use(s) in $F (lines ${want% }): apply${cocci:+ without $cocci} exits 5 naming file:line and the topic"
 	else
 		fail "$t: planted use: exit $rc, lines not named:${miss:- -}"; sed 's/^/    | /' "$d.log" | tail -n 8
 	fi
 	[ "$(tree_sum "$d")" = "$before" ] && pass "$t: refused apply left the tree byte-identical" ||
 		fail "$t: refused apply changed the tree"
-	"$VC" status "$d/kernel" >"$d.status" 2>&1 || :
+	NVC_ROOT=${vr%/scripts/vgpu-compat} "$vr" status "$d/kernel" >"$d.status" 2>&1 || :
 	n=${want%% *}
 	grep -q '^residue: ' "$d.status" && grep -qF "  $F:$n: topic $t:" "$d.status" &&
 		pass "$t: status lists the residue" || { fail "$t: status does not list the residue"; tail -n 5 "$d.status"; }

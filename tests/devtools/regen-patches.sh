@@ -49,11 +49,39 @@ for part in "$TOP"/tests/devtools/patches.d/*.sh; do
 	. "$part"
 done
 
+# Semantic patches (patches/*/*.cocci, read by vgpu-compat before the
+# diffs): the rules after their "// ---" line are written by hand in
+# patches/; the header above it is the topic's patch header as "//"
+# comments, so that it always says what the diffs say (a topic with no diff
+# keeps its own header).
+C=$(mktemp)
+trap 'rm -f "$H" "$C"' EXIT
+for c in "$TOP"/patches/[0-9][0-9][0-9][0-9]-*/*.cocci; do
+	[ -f "$c" ] || continue
+	t=${c%/*}; t=${t##*/}
+	mkdir -p "$OUT/$t"
+	for p in "$OUT/$t"/*.patch; do break; done
+	{
+		if [ -f "$p" ]; then
+			awk '/^---$/ { exit } { print ($0 == "" ? "//" : "// " $0) }' "$p"
+		else
+			sed -n '\|^// ---$|q; p' "$c"
+		fi
+		echo "// ---"
+		awk 'f { print } /^\/\/ ---$/ { f = 1 }' "$c"
+	} >"$C"
+	cp "$C" "$OUT/$t/${c##*/}"
+done
+
 # residue.rules: every topic's residue rules (X-Residue, X-Residue-Missing,
 # X-Native-Guard) in one file, "TOPIC HEADER-LINE".  vgpu-compat reads them
 # from here as well as from the headers, so that deleting a topic's
 # directory leaves its old API to be found by the residue check (t17).
-for p in "$OUT"/[0-9][0-9][0-9][0-9]-*/*.patch; do
+for p in "$OUT"/[0-9][0-9][0-9][0-9]-*/*.patch "$OUT"/[0-9][0-9][0-9][0-9]-*/*.cocci; do
+	[ -f "$p" ] || continue
 	t=${p%/*}; t=${t##*/}
-	sed -n -E "/^---\$/q; s/^(X-Residue|X-Residue-Missing|X-Native-Guard): /$t &/p" "$p"
+	case $p in
+	*.cocci) sed -n '\|^// ---$|q; \|^//|!q; s|^// \{0,1\}||p' "$p" ;;
+	*) sed -n '/^---$/q; p' "$p" ;;
+	esac | sed -n -E "s/^(X-Residue|X-Residue-Missing|X-Native-Guard): /$t &/p"
 done | LC_ALL=C sort -u >"$OUT/residue.rules"

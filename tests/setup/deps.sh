@@ -12,7 +12,7 @@ NVC_SETUP_DIR=$(cd "$(dirname "$0")" && pwd)
 nvc_setup_init deps
 
 # gcc-12 and make: Debian's 6.1/6.12 headers call gcc-12 by name
-PACKAGES="dkms makeself quilt bc flex bison libelf-dev libssl-dev dwarves
+PACKAGES="dkms makeself quilt coccinelle bc flex bison libelf-dev libssl-dev dwarves
 xz-utils kmod python3 rsync cpio patch git shellcheck openssl gcc-12 make
 debhelper lintian fakeroot dpkg-dev
 ccache"

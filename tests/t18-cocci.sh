@@ -1,0 +1,402 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Semantic patches (patches/*/*.cocci, "Semantic patches" in docs/DESIGN.md):
+# each rule rewrites the old API by its shape.
+#  1. spatch missing or failing: apply exits 9 naming the package or
+#     quoting spatch, the tree unchanged.
+#  2. On every fixture the result equals the diffs' result (the .cocci files
+#     removed), but for the generated patches kept in the layer; status says
+#     applied, a second apply has nothing to do.
+#  3. A reformatted copy of the 550.54.16 fixture (other spacing, a line
+#     break inside the call, #if/#else, another file and function) that no
+#     diff of the topic applies to: each rule rewrites every site, exactly as
+#     written in expect/; no residue; idempotent.
+#  4. The same sites with the rule's .cocci deleted: apply exits 5, residue
+#     naming the topic (the static diff alone does not cover them).
+#  3b/4b. The same for 0004 (.detach_ioas), on the 535.161.05 fixture.
+#  5. NVIDIA's real lines (../shared/real): the windows of vGPU-KVM
+#     releases (in our fixtures verbatim, t16) come out rewritten; and on
+#     each kernel-open tree 0150/0151 rewrite nv.c, nv-nano-timer.c,
+#     os-interface.c and nv-time.h: only the call names change, no residue,
+#     idempotent.
+set -eu
+. "$(dirname "$0")/lib/common.sh"
+W=$NVC_OUT/t18
+rm -rf "$W"; mkdir -p "$W"
+F550=NVIDIA-Linux-x86_64-550.54.16-vgpu-kvm
+RULES="0002-eventfd-signal 0006-no-llseek 0150-timer-delete-sync 0151-in-irq"
+SHARED=${NVC_SHARED:-$TOP/../shared}
+
+# root NAME: a private copy of the package (scripts, compat, patches) in
+# $W/NAME, for NVC_ROOT; prints its vgpu-compat.
+root() {
+	rm -rf "${W:?}/$1"; mkdir -p "$W/$1"
+	cp -a "$TOP/scripts" "$TOP/compat" "$TOP/patches" "$W/$1/"
+	echo "$W/$1/scripts/vgpu-compat"
+}
+# code FILE: FILE without comment lines (" * ...", "// ...")
+code() { grep -Ev '^[[:space:]]*(\*|/\*|//)' "$1" || true; }
+
+# --- 1. spatch missing -------------------------------------------------------
+fixture_copy "$F550" "$W/nospatch"
+before=$(tree_sum "$W/nospatch")
+check_fails "spatch missing: exit 9 naming the package coccinelle" 9 'spatch.*not installed.*package coccinelle' \
+	env NVC_SPATCH="$W/no-such-dir/spatch" "$VC" apply "$W/nospatch/kernel"
+[ "$(tree_sum "$W/nospatch")" = "$before" ] && pass "spatch missing: tree byte-identical" ||
+	fail "spatch missing: tree changed"
+
+# spatch there but failing (here: a stand-in that exits 1): exit 9 too.
+printf '#!/bin/sh\necho "t18: spatch broken on purpose" >&2\nexit 1\n' >"$W/broken-spatch"
+chmod +x "$W/broken-spatch"
+check_fails "spatch failing: exit 9 quoting its error" 9 'spatch failed.*t18: spatch broken on purpose' \
+	env NVC_SPATCH="$W/broken-spatch" "$VC" apply "$W/nospatch/kernel"
+[ "$(tree_sum "$W/nospatch")" = "$before" ] && pass "spatch failing: tree byte-identical" ||
+	fail "spatch failing: tree changed"
+
+if ! command -v spatch >/dev/null 2>&1; then
+	skip "spatch is not installed (Debian package coccinelle): no semantic patch to test"
+	exit 0
+fi
+for t in $RULES; do
+	set -- "$TOP/patches/$t"/*.cocci
+	[ -f "$1" ] && pass "$t has a semantic patch" || fail "$t: no .cocci"
+done
+
+# --- 2. fixtures: the diffs' result ------------------------------------------
+VS=$(root static)
+rm -f "$W"/static/patches/*/*.cocci
+for d in "$FIXTURES"/*; do
+	D=${d##*/}; V=${D#NVIDIA-Linux-x86_64-}; V=${V%-vgpu-kvm}
+	fixture_copy "$D" "$W/fx-$V/cocci"
+	fixture_copy "$D" "$W/fx-$V/static"
+	check "$V: apply" "$VC" apply "$W/fx-$V/cocci/kernel"
+	NVC_ROOT=$W/static "$VS" apply "$W/fx-$V/static/kernel" >"$W/fx-$V/static.log" 2>&1 ||
+		fail "$V: apply with the diffs alone"
+	diff -r -x cocci "$W/fx-$V/static" "$W/fx-$V/cocci" >"$W/fx-$V/diff" 2>&1 &&
+		pass "$V: same tree as with the diffs alone (but the layer's cocci/)" ||
+		{ fail "$V: the semantic patches' result differs from the diffs'"; head -n 20 "$W/fx-$V/diff"; }
+	"$VC" status "$W/fx-$V/cocci/kernel" >"$W/fx-$V/status" 2>&1 || true
+	for t in $RULES; do
+		st=$(awk -v t="$t" '$1 == t { print $2 }' "$W/fx-$V/status")
+		if [ -f "$W/fx-$V/cocci/kernel/nvidia-vgpu-compat/cocci/$t.patch" ]; then
+			[ "$st" = applied ] && pass "$V $t: rewritten by the semantic patch, status applied" ||
+				fail "$V $t: generated patch kept, but status says '$st'"
+		fi
+	done
+	grep -q '^residue:' "$W/fx-$V/status" && fail "$V: residue after apply" || pass "$V: no residue after apply"
+	before=$(tree_sum "$W/fx-$V/cocci")
+	"$VC" apply "$W/fx-$V/cocci/kernel" >"$W/fx-$V/again.log" 2>&1 && grep -q '^nothing to do' "$W/fx-$V/again.log" &&
+		[ "$(tree_sum "$W/fx-$V/cocci")" = "$before" ] &&
+		pass "$V: second apply has nothing to do" || fail "$V: second apply: $(head -n 1 "$W/fx-$V/again.log")"
+done
+# The sites of the 550.54.16 fixture, as the diffs rewrite them.
+K=$W/fx-550.54.16/cocci/kernel/nvidia-vgpu-vfio/nvidia-vgpu-vfio.c
+[ "$(grep -c '^ *nvc_eventfd_signal(trigger);$' "$K")" = 2 ] &&
+	pass "0002: both fixture sites call nvc_eventfd_signal(trigger)" || fail "0002: fixture sites"
+[ "$(grep -c '^    \.llseek = NVC_NO_LLSEEK,$' "$K")" = 2 ] &&
+	pass "0006: both fixture initialisers use NVC_NO_LLSEEK" || fail "0006: fixture sites"
+
+# --- 3. reformatted sites ----------------------------------------------------
+# shapes KDIR: the old APIs in another file and function, in shapes no diff
+# of ours knows; and the 550.54.16 sites of 0002 and 0006 reformatted.
+shapes() {
+	cat >"$1/nvidia-vgpu-vfio/nvc-t18-shapes.c" <<'EOF'
+/* t18: old kernel APIs in shapes the diffs do not know */
+static void t18_other_function(struct t18_dev *d, struct eventfd_ctx *ctx)
+{
+#if defined(T18_SOMETHING)
+    eventfd_signal( ctx ,1 );
+#else
+    eventfd_signal(d->trigger,
+                   1);
+#endif
+    if (in_irq ( ))
+        return;
+    del_timer_sync (
+        &d->timer);
+    del_timer_sync(&d->other_timer);
+    d->busy = in_irq() ? 1 : 0;
+}
+
+static const struct file_operations t18_fops = {
+	.owner		= THIS_MODULE,
+	.llseek		=	no_llseek,
+	.read		= t18_read
+};
+
+static void t18_setup(struct file_operations *fo)
+{
+	fo->llseek = no_llseek;
+}
+EOF
+}
+cat >"$W/expect.c" <<'EOF'
+/* t18: old kernel APIs in shapes the diffs do not know */
+static void t18_other_function(struct t18_dev *d, struct eventfd_ctx *ctx)
+{
+#if defined(T18_SOMETHING)
+    nvc_eventfd_signal(ctx);
+#else
+    nvc_eventfd_signal(d->trigger);
+#endif
+    if (nvc_in_hardirq ( ))
+        return;
+    nvc_timer_delete_sync (
+        &d->timer);
+    nvc_timer_delete_sync(&d->other_timer);
+    d->busy = nvc_in_hardirq() ? 1 : 0;
+}
+
+static const struct file_operations t18_fops = {
+	.owner		= THIS_MODULE,
+	.llseek		=	NVC_NO_LLSEEK,
+	.read		= t18_read
+};
+
+static void t18_setup(struct file_operations *fo)
+{
+	fo->llseek = NVC_NO_LLSEEK;
+}
+EOF
+reformat() { # reformat KDIR: the fixture's own 0002 and 0006 sites, respaced
+	awk '!a && /^        eventfd_signal\(trigger, 1\);$/ { print "        eventfd_signal (trigger,"; print "                        1);"; a = 1; next }
+	     !b && /^    \.llseek = no_llseek,$/ { print "    .llseek\t\t= no_llseek,"; b = 1; next }
+	     { print }' "$1/nvidia-vgpu-vfio/nvidia-vgpu-vfio.c" >"$W/reformat.c" &&
+	cat "$W/reformat.c" >"$1/nvidia-vgpu-vfio/nvidia-vgpu-vfio.c"
+}
+fixture_copy "$F550" "$W/shapes"
+S=$W/shapes/kernel
+shapes "$S"; reformat "$S"
+for t in $RULES; do
+	ok=1
+	for p in "$TOP/patches/$t"/*.patch; do
+		patch -d "$S" -p2 -N --dry-run --fuzz=0 -s -i "$p" >/dev/null 2>&1 && ok=0
+	done
+	[ $ok = 1 ] && pass "$t: no diff of the topic applies to the reformatted tree" ||
+		fail "$t: a diff applies to the reformatted tree (the test would not test the semantic patch)"
+done
+cp -a "$W/shapes" "$W/shapes.orig"
+check "reformatted: apply" "$VC" apply "$S"
+X=$S/nvidia-vgpu-vfio/nvc-t18-shapes.c
+cmp -s "$W/expect.c" "$X" && pass "reformatted: another file rewritten exactly as expected" ||
+	{ fail "reformatted: another file"; diff "$W/expect.c" "$X" | head -n 20; }
+V=$S/nvidia-vgpu-vfio/nvidia-vgpu-vfio.c
+# Per rule: TOPIC@old API (none may be left in code)@new call@how many
+for spec in "0002-eventfd-signal@(^|[^_[:alnum:]])eventfd_signal[[:space:]]*\(@nvc_eventfd_signal\(@4" \
+	"0006-no-llseek@(^|[^_[:alnum:]])no_llseek([^_[:alnum:]]|$)@NVC_NO_LLSEEK@4" \
+	"0150-timer-delete-sync@(^|[^_[:alnum:]])del_timer_sync[[:space:]]*\(@nvc_timer_delete_sync[[:space:]]*\(@2" \
+	"0151-in-irq@(^|[^_[:alnum:]])in_irq[[:space:]]*\(@nvc_in_hardirq[[:space:]]*\(@2"; do
+	t=${spec%%@*}; r=${spec#*@}; old=${r%%@*}; r=${r#*@}; new=${r%%@*}; n=${r#*@}
+	left=$( { code "$V"; code "$X"; } | grep -cE "$old" || true)
+	got=$( { code "$V"; code "$X"; } | grep -oE "$new" | wc -l | tr -d ' ')
+	[ "$left" = 0 ] && [ "$got" = "$n" ] && pass "$t: every reformatted site rewritten ($n)" ||
+		fail "$t: $left old site(s) left, $got of $n rewritten"
+done
+grep -q '^        nvc_eventfd_signal(trigger);$' "$V" && pass "0002: the call broken over two lines becomes one call" ||
+	fail "0002: the call broken over two lines"
+grep -q '^    \.llseek		= NVC_NO_LLSEEK,$' "$V" && pass "0006: the respaced entry keeps its spacing" ||
+	fail "0006: the respaced entry"
+"$VC" status "$S" >"$W/shapes.status" 2>&1 || true
+grep -q '^residue:' "$W/shapes.status" && { fail "reformatted: residue"; cat "$W/shapes.status"; } ||
+	pass "reformatted: no residue"
+for t in $RULES; do
+	[ "$(awk -v t="$t" '$1 == t { print $2 }' "$W/shapes.status")" = applied ] &&
+		pass "reformatted $t: status applied" || fail "reformatted $t: status $(grep "^$t " "$W/shapes.status")"
+done
+before=$(tree_sum "$W/shapes")
+"$VC" apply "$S" >"$W/shapes.again" 2>&1 && grep -q '^nothing to do' "$W/shapes.again" &&
+	[ "$(tree_sum "$W/shapes")" = "$before" ] &&
+	pass "reformatted: second apply has nothing to do" || fail "reformatted: second apply: $(head -n 1 "$W/shapes.again")"
+
+# --- 4. without the .cocci ----------------------------------------------------
+# The other file's sites only (the fixture's own are what the diffs know).
+for t in $RULES; do
+	VD=$(root "del-$t")
+	rm -f "$W/del-$t/patches/$t"/*.cocci
+	fixture_copy "$F550" "$W/del"
+	shapes "$W/del/kernel"
+	before=$(tree_sum "$W/del")
+	NVC_ROOT=$W/del-$t "$VD" apply "$W/del/kernel" >"$W/del.log" 2>&1 && rc=0 || rc=$?
+	[ "$(tree_sum "$W/del")" = "$before" ] || rc="$rc (tree changed)"
+	if [ "$rc" = 5 ] && grep -Eq "^nvidia-vgpu-vfio/nvc-t18-shapes.c:[0-9]+: topic $t: old API" "$W/del.log"; then
+		pass "$t: its .cocci deleted: apply exits 5 by residue naming $t"
+	else
+		fail "$t: its .cocci deleted: apply exits $rc"; sed 's/^/    | /' "$W/del.log" | tail -n 6
+	fi
+done
+
+# --- 3b/4b. 0004: .detach_ioas for vfio_device_ops initialisers ----------------
+# On 535.161.05 (which needs 0004): the mdev initialiser's entries aligned
+# with tabs instead of spaces, and another file with two more initialisers
+# (#if inside, another variable name) and one that has its .detach_ioas.
+F535=NVIDIA-Linux-x86_64-535.161.05-vgpu-kvm
+ops() { # ops KDIR: re-align the mdev ops, and ops_file
+	awk '/^    \.(bind_iommufd|unbind_iommufd|attach_ioas) *= /{ sub(/ *= /, "\t\t= ") } { print }' \
+		"$1/nvidia-vgpu-vfio/vgpu-vfio-mdev.c" >"$W/ops.c" && cat "$W/ops.c" >"$1/nvidia-vgpu-vfio/vgpu-vfio-mdev.c"
+	ops_file "$1"
+}
+ops_file() { # ops_file KDIR: the other file's initialisers
+	cat >"$1/nvidia-vgpu-vfio/nvc-t18-ops.c" <<'EOF2'
+/* t18: vfio_device_ops initialisers in other shapes */
+static const struct vfio_device_ops t18_emulated_ops = {
+	.name		= "t18",
+#if defined(T18_IOMMUFD)
+	.bind_iommufd	= vfio_iommufd_emulated_bind,
+	.attach_ioas	= vfio_iommufd_emulated_attach_ioas,
+#endif
+	.read		= t18_read,
+};
+
+static struct vfio_device_ops t18_physical_ops = { .attach_ioas = vfio_iommufd_physical_attach_ioas,
+	.bind_iommufd = vfio_iommufd_physical_bind };
+
+static const struct vfio_device_ops t18_done_ops = {
+	.attach_ioas = vfio_iommufd_emulated_attach_ioas,
+	.detach_ioas = vfio_iommufd_emulated_detach_ioas,
+};
+EOF2
+}
+fixture_copy "$F535" "$W/ops"
+O=$W/ops/kernel
+ops "$O"
+ok=1
+for p in "$TOP/patches/0004-vfio-detach-ioas"/*.patch; do
+	patch -d "$O" -p2 -N --dry-run --fuzz=0 -s -i "$p" >/dev/null 2>&1 && ok=0
+done
+[ $ok = 1 ] && pass "0004: no diff of the topic applies to the re-aligned tree" ||
+	fail "0004: a diff applies to the re-aligned tree (the test would not test the semantic patch)"
+check "0004 re-aligned: apply" "$VC" apply "$O"
+[ "$(grep -c '^    NVC_VFIO_EMULATED_DETACH_IOAS$' "$O/nvidia-vgpu-vfio/vgpu-vfio-mdev.c")" = 1 ] &&
+	[ "$(grep -B1 '^    NVC_VFIO_EMULATED_DETACH_IOAS$' "$O/nvidia-vgpu-vfio/vgpu-vfio-mdev.c" | head -n 1)" = "$(printf '    .attach_ioas\t\t= vfio_iommufd_emulated_attach_ioas,')" ] &&
+	[ "$(grep -c '^    NVC_VFIO_PHYSICAL_DETACH_IOAS$' "$O/nvidia-vgpu-vfio/vgpu-vfio-pci-core.c")" = 1 ] &&
+	pass "0004: the re-aligned mdev ops and the pci-core ops get their detach macro after .attach_ioas" ||
+	fail "0004: fixture sites"
+X=$O/nvidia-vgpu-vfio/nvc-t18-ops.c
+awk '/^static/ { s = $0 } /NVC_VFIO_(EMULATED|PHYSICAL)_DETACH_IOAS/ { print s " / " $0 }' "$X" >"$W/ops.got"
+printf '%s\n' 'static const struct vfio_device_ops t18_emulated_ops = { / 	NVC_VFIO_EMULATED_DETACH_IOAS' \
+	'static struct vfio_device_ops t18_physical_ops = { .attach_ioas = vfio_iommufd_physical_attach_ioas, / 	NVC_VFIO_PHYSICAL_DETACH_IOAS' >"$W/ops.want"
+cmp -s "$W/ops.want" "$W/ops.got" &&
+	pass "0004: another file: the #if'd and the one-line initialiser get theirs, the one with .detach_ioas nothing" ||
+	{ fail "0004: another file"; cat "$X"; }
+"$VC" status "$O" >"$W/ops.status" 2>&1 || true
+grep -q '^residue:' "$W/ops.status" && { fail "0004 re-aligned: residue"; cat "$W/ops.status"; } || pass "0004 re-aligned: no residue"
+[ "$(awk '$1 == "0004-vfio-detach-ioas" { print $2 }' "$W/ops.status")" = applied ] &&
+	pass "0004 re-aligned: status applied" || fail "0004 re-aligned: status $(grep '^0004' "$W/ops.status")"
+before=$(tree_sum "$W/ops")
+"$VC" apply "$O" >"$W/ops.again" 2>&1 && grep -q '^nothing to do' "$W/ops.again" &&
+	[ "$(tree_sum "$W/ops")" = "$before" ] &&
+	pass "0004 re-aligned: second apply has nothing to do (no second macro)" || fail "0004 re-aligned: second apply: $(head -n 1 "$W/ops.again")"
+VD=$(root del-0004)
+rm -f "$W"/del-0004/patches/0004-*/*.cocci
+fixture_copy "$F535" "$W/del"
+ops_file "$W/del/kernel"
+before=$(tree_sum "$W/del")
+NVC_ROOT=$W/del-0004 "$VD" apply "$W/del/kernel" >"$W/del.log" 2>&1 && rc=0 || rc=$?
+[ "$(tree_sum "$W/del")" = "$before" ] || rc="$rc (tree changed)"
+if [ "$rc" = 5 ] && grep -Eq "^nvidia-vgpu-vfio/nvc-t18-ops.c:[0-9]+: topic 0004-vfio-detach-ioas: old API" "$W/del.log"; then
+	pass "0004: its .cocci deleted: apply exits 5 by residue in the other file naming 0004"
+else
+	fail "0004: its .cocci deleted: apply exits $rc"; sed 's/^/    | /' "$W/del.log" | tail -n 6
+fi
+
+# --- 5. NVIDIA's real lines ----------------------------------------------------
+WINDOWS=$SHARED/real/windows
+if [ -d "$WINDOWS" ]; then
+	for wd in "$WINDOWS"/*/; do
+		V=${wd%/}; V=${V##*/}
+		A=$W/fx-$V/cocci/kernel
+		if [ ! -d "$A" ]; then skip "windows $V: no fixture of that version"; continue; fi
+		# Each block with an eventfd_signal(X, 1) line, so rewritten, must be
+		# in the applied fixture (the pristine block is there: t16).
+		# shellcheck disable=SC2016 # a Python program
+		out=$(python3 -c '
+import glob, os, re, sys
+wd, applied = sys.argv[1], sys.argv[2]
+n = bad = 0
+for w in sorted(glob.glob(os.path.join(wd, "kernel", "**", "*.windows"), recursive=True)):
+    rel = os.path.relpath(w, os.path.join(wd, "kernel"))[:-len(".windows")]
+    blocks, cur = [], None
+    for line in open(w).read().split("\n"):
+        if line.startswith("@@ "):
+            cur = []; blocks.append(cur)
+        elif cur is not None:
+            cur.append(line)
+    text = open(os.path.join(applied, rel)).read() if os.path.exists(os.path.join(applied, rel)) else ""
+    for b in blocks:
+        while b and b[-1] == "": b.pop()
+        if not any(re.search(r"\beventfd_signal\(.*, *1\)", l) for l in b): continue
+        n += 1
+        want = "\n".join(re.sub(r"\beventfd_signal\((.*), *1\)", r"nvc_eventfd_signal(\1)", l) for l in b)
+        if want + "\n" not in text:
+            bad += 1; print("not rewritten: %s block %d" % (rel, n), file=sys.stderr)
+print(n, bad)' "$wd" "$A")
+		n=${out% *}; bad=${out#* }
+		if [ "$n" = 0 ]; then skip "windows $V: no eventfd_signal site"
+		elif [ "$bad" = 0 ]; then pass "windows $V: NVIDIA's $n eventfd_signal block(s) come out rewritten"
+		else fail "windows $V: $bad of $n block(s) not rewritten"; fi
+	done
+else
+	skip "windows: no $WINDOWS (NVIDIA's lines come with ../shared, which a user's clone has not)"
+fi
+
+KO=$SHARED/real/kernel-open
+set -- "$KO"/kernel-open-*.tar.xz
+if [ ! -f "$1" ]; then
+	skip "kernel-open: no $KO (NVIDIA's trees come with ../shared, which a user's clone has not)"
+	exit 0
+fi
+# Only the two rules under test (and the layer's hook): these trees have
+# other sites no topic covers yet, which the residue check would refuse.
+VK=$(root ko)
+for p in "$W"/ko/patches/[0-9]*/; do
+	case ${p%/} in */0000-compat-layer | */0150-timer-delete-sync | */0151-in-irq) ;; *) rm -rf "$p" ;; esac
+done
+grep -E '^(0150|0151)-' "$TOP/patches/residue.rules" >"$W/ko/patches/residue.rules" || true
+for tb in "$@"; do
+	tag=${tb##*/kernel-open-}; tag=${tag%.tar.xz}
+	rm -rf "$W/ko-$tag"; mkdir -p "$W/ko-$tag"
+	tar -xJf "$tb" -C "$W/ko-$tag"
+	P=$(echo "$W/ko-$tag"/*/); P=${P%/}
+	cp -a "$P" "$P.orig"
+	NVC_ROOT=$W/ko "$VK" status --allow-non-vgpu "$P" >"$W/ko-$tag.before" 2>&1 || true
+	need=$(awk '$1 ~ /^015[01]-/ && $2 == "needed" { print $1 }' "$W/ko-$tag.before" | tr '\n' ' ')
+	if [ -z "$need" ]; then
+		skip "kernel-open $tag: 0150/0151 not needed ($(awk '$1 ~ /^015[01]-/ { printf "%s %s; ", $1, $2 }' "$W/ko-$tag.before"))"
+		continue
+	fi
+	t0=$(date +%s.%N)
+	check "kernel-open $tag: apply (${need% })" env NVC_ROOT="$W/ko" "$VK" apply --allow-non-vgpu "$P"
+	t1=$(date +%s.%N)
+	echo "    kernel-open $tag: apply took $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s"
+	# Only the call names change.
+	diff -r -x nvidia-vgpu-compat -x Kbuild "$P.orig" "$P" >"$W/ko-$tag.diff" 2>&1 || true
+	sed -n 's/^< //p' "$W/ko-$tag.diff" |
+		sed -E 's/(^|[^_[:alnum:]])del_timer_sync([[:space:]]*\()/\1nvc_timer_delete_sync\2/g; s/(^|[^_[:alnum:]])in_irq([[:space:]]*\()/\1nvc_in_hardirq\2/g' >"$W/ko-$tag.want"
+	sed -n 's/^> //p' "$W/ko-$tag.diff" >"$W/ko-$tag.got"
+	n=$(wc -l <"$W/ko-$tag.got" | tr -d ' ')
+	[ "$n" -gt 0 ] && cmp -s "$W/ko-$tag.want" "$W/ko-$tag.got" &&
+		pass "kernel-open $tag: $n line(s) rewritten, only the call names changed ($(grep -c '^diff ' "$W/ko-$tag.diff") files)" ||
+		{ fail "kernel-open $tag: the rewrite"; diff "$W/ko-$tag.want" "$W/ko-$tag.got" | head; }
+	for t in $need; do
+		case $t in
+		0150-*) old='(^|[^_[:alnum:]])del_timer_sync[[:space:]]*\(' ;;
+		*) old='(^|[^_[:alnum:]])in_irq[[:space:]]*\([[:space:]]*\)' ;;
+		esac
+		# shellcheck disable=SC2046 # file names from grep: no spaces
+		left=$(cd "$P" && grep -rlE --include='*.[ch]' "$old" common nvidia 2>/dev/null | tr '\n' ' ')
+		[ -z "$left" ] && pass "kernel-open $tag $t: no old call left in common/ nvidia/" ||
+			fail "kernel-open $tag $t: old calls left in $left"
+	done
+	NVC_ROOT=$W/ko "$VK" status --allow-non-vgpu "$P" >"$W/ko-$tag.after" 2>&1 || true
+	grep -q '^residue:' "$W/ko-$tag.after" && fail "kernel-open $tag: residue after apply" ||
+		pass "kernel-open $tag: no residue after apply"
+	for t in $need; do
+		[ "$(awk -v t="$t" '$1 == t { print $2 }' "$W/ko-$tag.after")" = applied ] &&
+			pass "kernel-open $tag $t: status applied" || fail "kernel-open $tag $t: status $(grep "^$t " "$W/ko-$tag.after")"
+	done
+	before=$(tree_sum "$P")
+	NVC_ROOT=$W/ko "$VK" apply --allow-non-vgpu "$P" >"$W/ko-$tag.again" 2>&1 &&
+		grep -q '^nothing to do' "$W/ko-$tag.again" && [ "$(tree_sum "$P")" = "$before" ] &&
+		pass "kernel-open $tag: second apply has nothing to do" ||
+		fail "kernel-open $tag: second apply: $(head -n 1 "$W/ko-$tag.again")"
+done
