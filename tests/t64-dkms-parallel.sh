@@ -97,6 +97,12 @@ for x in "$k1:$r1:$W/s1.log" "$k2:$r2:$W/s2.log"; do
 	elif grep -q "vgpu-compat: error: DKMS is not in its build directory .*started at the same moment" "$log" &&
 	     [ "$(mods_sum "$k")" = "$NONE" ] && [ ! -d "$R/$k" ]; then
 		echo "    $k: exit $rc, one clear message, nothing installed"
+	elif grep -q "$R/build/make.log: No such file or directory" "$log" &&
+	     [ "$(mods_sum "$k")" = "$NONE" ] && [ ! -d "$R/$k" ]; then
+		# Earlier still: the other run removed DKMS's build directory before
+		# this one could open its make.log there, so our message had nowhere
+		# to go (seen once in 2026-12-06's cold run); nothing installed.
+		echo "    $k: exit $rc, DKMS lost its own build directory (make.log), nothing installed"
 	else
 		bad="$bad $k:exit-$rc"; sed 's/^/    | /' "$log" | tail -n 15
 	fi
