@@ -400,3 +400,45 @@ for tb in "$@"; do
 		pass "kernel-open $tag: second apply has nothing to do" ||
 		fail "kernel-open $tag: second apply: $(head -n 1 "$W/ko-$tag.again")"
 done
+
+# --- 0157 on NVIDIA's open glue, with every topic ------------------------------
+# MODULE_IMPORT_NS(DMA_BUF) in the identifier form (535's nv-frontend.c,
+# 550.54.14's nv.c) fails on 6.13+; NVIDIA chooses the form itself from 570
+# on (fixed-natively).  With the whole package: apply exits 0 with no
+# residue, the import goes through NVC_MODULE_IMPORT_NS(); without 0157's
+# semantic patch the residue check refuses the tree, naming file:line.
+VN=$(root ko-no0157)
+rm -rf "$W/ko-no0157/patches/0157-import-ns-dma-buf"
+n0157=0
+for tb in "$@"; do
+	tag=${tb##*/kernel-open-}; tag=${tag%.tar.xz}
+	P=$W/ko-$tag/kernel-open-$tag
+	[ -d "$P.orig" ] || { fail "kernel-open $tag: no pristine copy at $P.orig"; continue; }
+	F=$W/ko-full-$tag; rm -rf "$F"; cp -a "$P.orig" "$F"
+	"$VC" status --allow-non-vgpu "$F" >"$F.before" 2>&1 || true
+	st=$(awk '$1 == "0157-import-ns-dma-buf" { print $2 }' "$F.before")
+	if [ "$st" != needed ]; then
+		pass "kernel-open $tag: 0157 is ${st:-missing} (NVIDIA chooses the form itself)"
+		[ "$st" = fixed-natively ] || fail "kernel-open $tag: 0157 state '$st'"
+		continue
+	fi
+	n0157=$((n0157 + 1))
+	site=$(cd "$F" && grep -rnE '^[[:space:]]*MODULE_IMPORT_NS\([[:space:]]*DMA_BUF[[:space:]]*\)' nvidia | head -n 1 | cut -d: -f1,2)
+	cp -a "$F" "$F.no0157"
+	before=$(tree_sum "$F.no0157")
+	check_fails "kernel-open $tag without 0157's semantic patch: residue, exit 5, naming $site" 5 \
+		"$site: topic 0157-import-ns-dma-buf" env NVC_ROOT="$W/ko-no0157" "$VN" apply --allow-non-vgpu "$F.no0157"
+	[ "$(tree_sum "$F.no0157")" = "$before" ] && pass "kernel-open $tag without 0157: tree unchanged" ||
+		fail "kernel-open $tag without 0157: tree changed"
+	check "kernel-open $tag: apply with every topic" "$VC" apply --allow-non-vgpu "$F"
+	"$VC" status --allow-non-vgpu "$F" >"$F.after" 2>&1 || true
+	grep -q '^residue:' "$F.after" && fail "kernel-open $tag (every topic): residue after apply" ||
+		pass "kernel-open $tag (every topic): no residue after apply"
+	f=${site%%:*}
+	grep -qE '^[[:space:]]*NVC_MODULE_IMPORT_NS\(DMA_BUF\);' "$F/$f" &&
+		! grep -qE '^[[:space:]]*MODULE_IMPORT_NS\([[:space:]]*DMA_BUF' "$F/$f" &&
+		pass "kernel-open $tag: $f imports DMA_BUF through NVC_MODULE_IMPORT_NS()" ||
+		fail "kernel-open $tag: $f: $(grep -n 'MODULE_IMPORT_NS' "$F/$f" | tr '\n' ' ')"
+done
+[ "$n0157" -ge 2 ] && pass "0157 was needed and rewritten in $n0157 of NVIDIA's open trees (535.161.07, 550.54.14)" ||
+	fail "0157 needed in only $n0157 kernel-open trees, wanted 535.161.07 and 550.54.14"
