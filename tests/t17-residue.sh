@@ -46,6 +46,8 @@ use_of() {
 		G='defined(NV_EVENTFD_SIGNAL_HAS_COUNTER_ARG)' ;;
 	0003-*) F=nvidia-vgpu-vfio/t17-residue.c U='MODULE_IMPORT_NS(DMA_BUF);'
 		G='defined(NV_MODULE_IMPORT_NS_TAKES_CONSTANT)' E='defined(NV_MODULE_IMPORT_NS_TAKES_STRING_LITERAL)' ;;
+	0157-*) KIND=top U='MODULE_IMPORT_NS(DMA_BUF);'
+		G='defined(NV_MODULE_IMPORT_NS_TAKES_CONSTANT)' E='defined(NV_MODULE_IMPORT_NS_TAKES_STRING_LITERAL)' ;;
 	0004-*) F=nvidia-vgpu-vfio/t17-residue.c KIND=struct U='    .attach_ioas = vfio_iommufd_emulated_attach_ioas,' ;;
 	0005-*) U='EXPORT_SYMBOL(nvidia_vgpu_vfio_get_ops);' ;;
 	0006-*) F=nvidia-vgpu-vfio/t17-residue.c KIND=struct U='    .llseek = no_llseek,'
@@ -67,10 +69,13 @@ use_of() {
 	*) return 1 ;;
 	esac
 }
-# wrap TEXT: TEXT (lines) as C code of the kind of the use.
+# wrap TEXT: TEXT (lines) as C code of the kind of the use (line: in a
+# function; struct: in an initialiser; top: at file scope).
 wrap() {
 	if [ "$KIND" = struct ]; then
 		printf 'static const struct vfio_device_ops t17_ops_%s = {\n%s\n};\n' "$2" "$1"
+	elif [ "$KIND" = top ]; then
+		printf '/* t17_%s */\n%s\n' "$2" "$1"
 	else
 		printf 'static void t17_%s(void)\n{\n%s\n}\n' "$2" "$1"
 	fi
@@ -79,7 +84,8 @@ wrap() {
 guarded() {
 	case $1 in ifdef\ *|ifndef\ *) _gd="#$1" ;; *) _gd="#if $1" ;; esac
 	if [ "${3:-}" = else ]; then
-		printf '%s\n    t17_new();\n#else\n%s\n#endif' "$_gd" "$2"
+		if [ "$KIND" = top ]; then _nw='NVC_MODULE_IMPORT_NS(DMA_BUF);'; else _nw='    t17_new();'; fi
+		printf '%s\n%s\n#else\n%s\n#endif' "$_gd" "$_nw" "$2"
 	else
 		printf '%s\n%s\n#endif' "$_gd" "$2"
 	fi
@@ -232,10 +238,15 @@ for t in $topics; do
 		fi
 	done
 done
-# patches/residue.rules is what regen-patches.sh makes from the headers.
-for p in "$TOP"/patches/[0-9][0-9][0-9][0-9]-*/*.patch; do
+# patches/residue.rules is what regen-patches.sh makes from the headers
+# (a semantic patch's header is its leading "// " block).
+for p in "$TOP"/patches/[0-9][0-9][0-9][0-9]-*/*.patch "$TOP"/patches/[0-9][0-9][0-9][0-9]-*/*.cocci; do
+	[ -f "$p" ] || continue
 	t=${p%/*}; t=${t##*/}
-	sed -n -E "/^---\$/q; s/^(X-Residue|X-Residue-Missing|X-Native-Guard): /$t &/p" "$p"
+	case $p in
+	*.cocci) sed -n '\|^// ---$|q; \|^//|!q; s|^// \{0,1\}||p' "$p" ;;
+	*) sed -n '/^---$/q; p' "$p" ;;
+	esac | sed -n -E "s/^(X-Residue|X-Residue-Missing|X-Native-Guard): /$t &/p"
 done | LC_ALL=C sort -u >"$W/rules.txt"
 cmp -s "$W/rules.txt" "$TOP/patches/residue.rules" &&
 	pass "patches/residue.rules holds exactly the residue rules of the headers" ||
