@@ -33,7 +33,7 @@ modules:
 	@if [ ! -f '$(KDIR)/Makefile' ]; then \
 		echo "nvidia-vgpu-compat: no kernel build tree at $(KDIR); install the headers for $(KVER) (apt install linux-headers-$(KVER) or proxmox-headers-...)" >&2; \
 		exit 7; fi
-	$(VGPU_COMPAT) apply kernel
+	$(VGPU_COMPAT) apply --if-changed kernel
 	$(MAKE) -C kernel -j$(NVC_JOBS) SYSSRC='$(KSRC)' SYSOUT='$(KDIR)' \
 		NV_KERNEL_MODULES="$(MODULES)" modules
 

@@ -162,7 +162,7 @@ mkdir -p "$W/user-drv"; cp -a "$W/src/$D" "$UD"
 chown -R "$U:" "$W/user-drv"
 chmod 4777 "$UD/kernel/conftest.sh"; chmod 0666 "$UD/kernel/Kbuild"
 "$VC" import "$UD" --prefix "$W/p-dir" --no-dkms >"$W/last.log" 2>&1 && owned_ok "$W/p-dir" &&
-	diff -r "$W/src/$D/kernel" "$W/p-dir/nvidia-vgpu-compat-$V/kernel" >/dev/null && canary_ok &&
+	imported_as_applied "$W/src/$D/kernel" "$W/p-dir/nvidia-vgpu-compat-$V/kernel" >/dev/null && canary_ok &&
 	pass "import <dir> a user owns (setuid, 0666): copied without owners, all root's, 0644/0755" ||
 	{ fail "import <dir> a user owns"; sed 's/^/    | /' "$W/last.log" | tail -n 5; }
 dir_case() { # dir_case NAME PATTERN PLANT-CMD...: a user's dir with something planted
@@ -335,7 +335,7 @@ wait $lp || :
 r1=0 r2=0; wait $p1 || r1=$?; wait $p2 || r2=$?
 [ "$(printf '%s\n' "$r1" "$r2" | sort | tr '\n' ' ')" = "0 6 " ] &&
 	cat "$W/i1.log" "$W/i2.log" | grep -q 'already exists' &&
-	diff -r "$W/src/$D/kernel" "$W/p-two/nvidia-vgpu-compat-$V/kernel" >/dev/null &&
+	imported_as_applied "$W/src/$D/kernel" "$W/p-two/nvidia-vgpu-compat-$V/kernel" >/dev/null &&
 	[ -z "$(find "$W/p-two" -maxdepth 1 -name '*.nvc-new')" ] &&
 	pass "locks: two imports of one version at once: one imports, one says it exists; the tree is complete" ||
 	{ fail "locks: two imports at once: exits $r1 $r2"; sed 's/^/    | /' "$W/i1.log" "$W/i2.log"; }

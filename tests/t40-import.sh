@@ -25,8 +25,29 @@ for f in kernel/Kbuild kernel/nvidia/nv-pci.c kernel/nvidia-vgpu-vfio/nvidia-vgp
 	compat/nvc-compat.h patches/0001-iommu-bus-ops scripts/vgpu-compat Kbuild Makefile dkms.conf; do
 	[ -e "$T/$f" ] && pass "DKMS tree has $f" || fail "DKMS tree lacks $f"
 done
-diff -r "$FIXTURES/$D/kernel" "$T/kernel" >/dev/null &&
-	pass "DKMS tree holds the pristine kernel/" || fail "kernel/ in the DKMS tree differs from the driver's"
+# Rewritten once, at import (issue 9 item 2): the DKMS tree's kernel/ is
+# the driver's after apply, with the stamp of its checksums.
+if out=$(imported_as_applied "$FIXTURES/$D/kernel" "$T/kernel"); then
+	pass "DKMS tree holds kernel/ rewritten (as apply leaves it) and its stamp"
+else
+	fail "kernel/ in the DKMS tree is not the driver's rewritten by apply"; printf '%s\n' "$out" | sed 's/^/    | /'
+fi
+"$VC" status "$T/kernel" >"$W/status.log" 2>&1 && ! grep -Eq ' (needed|conflict) ' "$W/status.log" &&
+	pass "status of the imported kernel/: nothing needed" || fail "status of the imported kernel/: $(grep -E ' (needed|conflict) ' "$W/status.log" | head -n 3)"
+# What each DKMS build runs: no scan, no spatch (a failing one would exit 9).
+cp -a "$T/kernel" "$W/build-copy"
+check_fails "a DKMS build's apply --if-changed on the imported kernel/: nothing to rewrite, spatch not run" \
+	0 'as vgpu-compat import rewrote it \([0-9]+ files unchanged\): nothing to rewrite' \
+	env NVC_SPATCH=false "$VC" apply --if-changed "$W/build-copy"
+printf '\n' >>"$W/build-copy/nvidia/nv-pci.c"
+check_fails "apply --if-changed on a kernel/ changed since import: says which file, rewrites it again" \
+	0 'nvidia/nv-pci.c changed since import; rewriting it again' \
+	"$VC" apply --if-changed "$W/build-copy"
+rm -f "$W/build-copy/.nvc-rewritten"
+check_fails "apply --if-changed without the stamp: a full apply" \
+	0 'no \.nvc-rewritten.*rewriting it again' "$VC" apply --if-changed "$W/build-copy"
+check_fails "import --allow-non-vgpu without --no-dkms: usage error" 2 'pass --no-dkms' \
+	"$VC" import "$RUN" --prefix "$W/p-nonvgpu" --allow-non-vgpu
 grep -qx "PACKAGE_VERSION=\"$V\"" "$T/dkms.conf" && pass "dkms.conf carries the driver version" || fail "dkms.conf version"
 grep -q "^MAKE\[0\]=\"'make' " "$T/dkms.conf" && pass "dkms.conf quotes 'make'" || fail "dkms.conf MAKE not quoted"
 [ "$(grep -c '^BUILT_MODULE_NAME\[[01]\]=' "$T/dkms.conf")" = 2 ] && [ "$(grep -c '^DEST_MODULE_LOCATION\[[01]\]=' "$T/dkms.conf")" = 2 ] &&

@@ -56,6 +56,13 @@ for k in $k1 $k2; do
 	dkms status -m nvidia-vgpu-compat -v "$V" -k "$k" | grep -q ': installed' &&
 		pass "dkms status: installed for $k" || fail "dkms status for $k"
 done
+# Rewritten once at import: each DKMS build only checks the stamp (and
+# runs the probes), no scan, no spatch.
+for k in $k1 $k2; do
+	grep -q 'as vgpu-compat import rewrote it .*nothing to rewrite' /var/lib/dkms/nvidia-vgpu-compat/"$V/$k"/*/log/make.log &&
+		pass "the DKMS build for $k did not rewrite kernel/ again (make.log)" ||
+		fail "the DKMS build for $k: make.log does not say the imported rewrite was used"
+done
 check "make install again is harmless" make -C "$TOP" install DRIVER="$W/$D.run" KERNELS="$k1 $k2"
 
 # A new kernel arrives: autoinstall builds for it.
@@ -144,7 +151,7 @@ fi
 cp -a "/usr/src/nvidia-vgpu-compat-$V2" "/usr/src/nvidia-vgpu-compat-$VX"
 echo "$VX" >"/usr/src/nvidia-vgpu-compat-$VX/DRIVER_VERSION"
 sed -i "s/^PACKAGE_VERSION=.*/PACKAGE_VERSION=\"$VX\"/" "/usr/src/nvidia-vgpu-compat-$VX/dkms.conf"
-sed -i 's/pci_dev->dev.bus->iommu_ops == NULL/nv_someone_elses_check(pci_dev) == 0/' \
+sed -i 's/!nvc_dev_iommu_present(&pci_dev->dev)/nv_someone_elses_check(pci_dev) == 0/' \
 	"/usr/src/nvidia-vgpu-compat-$VX/kernel/nvidia/nv-pci.c"
 check "dkms add $VX (a tree that differs at 0001-iommu-bus-ops)" dkms add -m nvidia-vgpu-compat -v "$VX"
 check_fails "dkms build of $VX for $k1 fails (apply refuses the tree)" 10 'Bad return status|make.log' \

@@ -96,6 +96,23 @@ fixture_copy() {
 	cp -a "$FIXTURES/$1" "$2"
 }
 
+# imported_as_applied DRIVER_KERNEL IMPORTED_KERNEL: import rewrote the
+# DKMS tree's kernel/ once (docs/DESIGN.md, "Rewrite once per driver"): it
+# equals the driver's kernel/ after "vgpu-compat apply", but for the stamp
+# (.nvc-rewritten), which holds the checksums of exactly those files.
+imported_as_applied() {
+	_ia=$(mktemp -d "$NVC_OUT/imported.XXXXXX")
+	cp -a "$1" "$_ia/kernel" && chown -R 0:0 "$_ia/kernel" 2>/dev/null || :
+	chmod -R go-w "$_ia/kernel"
+	"$VC" apply "$_ia/kernel" >"$_ia/apply.log" 2>&1 &&
+		diff -r -x .nvc-rewritten "$_ia/kernel" "$2" >"$_ia/diff.log" 2>&1 &&
+		(cd "$2" && sha256sum -c --quiet .nvc-rewritten) >"$_ia/stamp.log" 2>&1 &&
+		{ rm -rf "$_ia"; return 0; }
+	cat "$_ia"/*.log | head -n 20
+	rm -rf "$_ia"
+	return 1
+}
+
 # Real NVIDIA sources unpacked by tests/setup/nvidia-sources.sh, by role
 # (package and suite; the version is resolved at setup) or by version.
 NVC_NVIDIA_ROLES="tesla535-bookworm tesla535-sid tesla550-sid current-trixie current-bookworm"
