@@ -4,9 +4,13 @@
 # make bench: figures, not a test (it asserts nothing).  On the real Debian
 # 550.54.15 tree and the prepared kernel trees it prints
 #   - vgpu-compat apply time (median of NVC_BENCH_RUNS runs),
+#   - import time (the rewrite, once per driver) of a fixture .run, of
+#     NVIDIA's kernel-open 595.45.04 glue (from ../shared) and of Debian's
+#     tree, and the stamp check each DKMS build runs instead,
 #   - probe time per kernel, cold and with the cached header,
-#   - the ratio of a full build of nvidia.ko with the layer (apply + build) to
-#     the same build without it, on 6.1, alternating, median of 3,
+#   - the ratio of a DKMS-style build of nvidia.ko per kernel with the layer
+#     (copy, stamp check, probes, build) to NVIDIA's build of the pristine
+#     tree, on 6.1, alternating, median of 3,
 #   - for each wrapper whose contract is "the native call" on the newest
 #     kernel whether its object code equals that of the native call written
 #     by hand (objdump -d of both).  nvc_follow_pfn(), nvc_vm_flags_set() and
@@ -32,6 +36,39 @@ done >"$W/apply.ms"
 echo "apply: median $(median <"$W/apply.ms") ms (min $(sort -n "$W/apply.ms" | head -n 1), max $(sort -n "$W/apply.ms" | tail -n 1)); target <= 100 ms"
 t0=$(now_ms); "$VC" apply --allow-non-vgpu "$W/t" >/dev/null; t1=$(now_ms)
 echo "apply again (nothing to do): $((t1 - t0)) ms"
+
+echo
+echo "== import (rewrite once per driver; $RUNS runs each, median); target <= 5000 ms"
+. "$TOP/tests/lib/mkrun.sh"
+SHARED=${NVC_SHARED:-$TOP/../shared}
+bench_import() { # bench_import NAME SRC [OPTIONS...]
+	_n=$1 _src=$2; shift 2
+	for _ in $(seq "$RUNS"); do
+		rm -rf "$W/imp"
+		t0=$(now_ms); "$VC" import --no-dkms --prefix "$W/imp" "$@" "$_src" >"$W/imp.log" 2>&1 || {
+			echo "$_n: import failed: $(tail -n 1 "$W/imp.log")" >&2; return 0; }
+		t1=$(now_ms)
+		echo $((t1 - t0))
+	done >"$W/import.ms"
+	echo "import $_n: median $(median <"$W/import.ms") ms (min $(sort -n "$W/import.ms" | head -n 1), max $(sort -n "$W/import.ms" | tail -n 1))"
+	# what each DKMS build runs on its copy instead of a rewrite
+	_k=$(echo "$W"/imp/nvidia-vgpu-compat-*/kernel)
+	for _ in $(seq "$RUNS"); do
+		t0=$(now_ms); "$VC" apply --if-changed "$_k" >/dev/null; t1=$(now_ms)
+		echo $((t1 - t0))
+	done >"$W/ifch.ms"
+	echo "  then per kernel, apply --if-changed (stamp check, no rewrite): median $(median <"$W/ifch.ms") ms"
+}
+FX=NVIDIA-Linux-x86_64-550.54.16-vgpu-kvm
+mkrun "$FIXTURES/$FX" "$W/$FX.run" 550.54.16
+bench_import "of the fixture $FX.run" "$W/$FX.run"
+if [ -f "$SHARED/real/kernel-open/kernel-open-595.45.04.tar.xz" ]; then
+	mkdir -p "$W/ko" && tar -xJf "$SHARED/real/kernel-open/kernel-open-595.45.04.tar.xz" -C "$W/ko"
+	bench_import "of NVIDIA's kernel-open 595.45.04 glue (a directory)" "$W/ko/kernel-open-595.45.04" --allow-non-vgpu
+else
+	echo "import of the 595.45.04 glue: skipped, $SHARED/real/kernel-open absent (no ../shared next to this checkout)"
+fi
+bench_import "of Debian's $(nvidia_version tesla550-sid) tree (a directory)" "$SRC550" --allow-non-vgpu
 
 echo
 echo "== compile probes per kernel (the Kbuild path a driver build takes)"
@@ -130,8 +167,10 @@ if [ "${NVC_BENCH_SKIP_BUILD:-0}" = 1 ]; then
 	echo "== build ratio skipped (NVC_BENCH_SKIP_BUILD=1)"
 	exit 0
 fi
-echo "== full build of nvidia.ko, with / without the layer, 6.1, alternating"
-# tests/matrix.sh --overhead: apply + build against a build of the pristine
-# tree, alternating, median of 3, ccache off; wall clock and CPU seconds.
+echo "== a DKMS build of nvidia.ko per kernel, with / without the layer, 6.1, alternating"
+# tests/matrix.sh --overhead: what a DKMS build of the imported tree runs
+# per kernel (second copy, apply --if-changed, probes, build) against
+# NVIDIA's build of the pristine tree, alternating, median of 3, ccache
+# off; wall clock and CPU seconds.
 NVC_OUT=$W sh "$TOP/tests/matrix.sh" --overhead "$(nvidia_version tesla550-sid)" 6.1 || echo "build ratio: failed (see above)"
 echo "target: ratio <= 1.01"
