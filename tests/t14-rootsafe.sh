@@ -306,6 +306,27 @@ refused "a symlink to /dev/zero in the tree: apply does not spin" 3 "nv-zero.h i
 refused "export of a tree with a link to a device" 3 "nv-zero.h is not a regular file" "$QT" \
 	"$VC" export --driver "$QT" --format quilt --out "$W/x-out"
 
+# export --out into a directory a user can write: planted links are
+# replaced, never written through; a linked --out or patches/ is refused.
+XO=$W/x-user; rm -rf "$XO"; mkdir -p "$XO/patches"
+ln -s "$OUT/secret" "$XO/patches/series"
+ln -s "$OUT/secret" "$XO/patches/0000-compat-layer.patch.nvc-new"
+ln -s "$OUT/secret" "$XO/nvidia-vgpu-compat-$V.mbox"
+chown -R "$U:" "$XO"
+"$VC" export --driver "$W/src/$D" --format quilt --out "$XO" >"$W/last.log" 2>&1 &&
+	"$VC" export --driver "$W/src/$D" --format mbox --out "$XO" >>"$W/last.log" 2>&1 && canary_ok &&
+	[ -f "$XO/patches/series" ] && [ ! -L "$XO/patches/series" ] && [ -f "$XO/nvidia-vgpu-compat-$V.mbox" ] &&
+	[ ! -L "$XO/nvidia-vgpu-compat-$V.mbox" ] && grep -q '^0000-compat-layer.patch$' "$XO/patches/series" &&
+	[ -z "$(find "$XO" -name '*.nvc-new')" ] &&
+	pass "export --out a user's directory with planted links: links replaced by the files, canary intact" ||
+	{ fail "export into planted links"; sed 's/^/    | /' "$W/last.log" | tail -n 5; }
+rm -rf "$XO"; mkdir -p "$XO"; ln -s "$OUT/dir" "$XO/patches"; chown -hR "$U:" "$XO"
+refused "export --format quilt into a patches/ that is a link" 3 "patches is a symbolic link" "$XO" \
+	"$VC" export --driver "$W/src/$D" --format quilt --out "$XO"
+ln -s "$OUT/dir" "$W/x-link"
+refused "export --out a symbolic link" 3 "is a symbolic link or not a directory" "$W/x-link" \
+	"$VC" export --driver "$W/src/$D" --format run-patch --out "$W/x-link"
+
 # --- 5. locks -----------------------------------------------------------------------
 LK=$W/lock/$D
 mkdir -p "$W/lock"; cp -a "$W/src/$D" "$LK"

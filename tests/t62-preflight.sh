@@ -261,7 +261,8 @@ check_fails "dkms tree not registered: exit 8, says dkms add" 8 "dkms: nvidia-vg
 cp -a "$T" "$SRC/nvidia-vgpu-compat-550.54.99"
 C=$SRC/nvidia-vgpu-compat-550.54.99
 echo 550.54.99 >"$C/DRIVER_VERSION"
-sed -i 's/pci_dev->dev.bus->iommu_ops == NULL/nv_someone_elses_check(pci_dev) == 0/' "$C/kernel/nvidia/nv-pci.c"
+# import rewrote the site: change the rewritten line
+sed -i 's/!nvc_dev_iommu_present(&pci_dev->dev)/nv_someone_elses_check(pci_dev) == 0/' "$C/kernel/nvidia/nv-pci.c"
 printf 'nvidia-vgpu-compat/%s, %s, x86_64: installed\nnvidia-vgpu-compat/550.54.99: added\n' "$V" "$R61" >"$W/status"
 if pfd --kernel "$K61" >"$W/d5.out" 2>&1; then rc=0; else rc=$?; fi
 [ "$rc" = 5 ] && pass "two trees, one differs at a break: exit 5 (the worst)" || { fail "conflict: exit $rc, wanted 5"; tail -n 20 "$W/d5.out"; }
