@@ -286,6 +286,17 @@ for td in "tmp with space" "tmp*glob?[x]"; do
 		{ fail "TMPDIR '$td'"; sed 's/^/    | /' "$W/last.log" | tail -n 5; }
 done
 
+# A backslash in the tree's path or in TMPDIR: awk's -v took it for an
+# escape, every topic came out not-applicable and apply said "nothing to do".
+BT='tree\with\backslash'
+mkdir -p "$W/$BT" "$W/tmp\b"; fixture_copy "$D" "$W/$BT/$D"
+TMPDIR="$W/tmp\b" "$VC" apply "$W/$BT/$D/kernel" >"$W/last.log" 2>&1 &&
+	grep -q '^applied  0001-iommu-bus-ops$' "$W/last.log" &&
+	"$VC" status "$W/$BT/$D/kernel" >>"$W/last.log" 2>&1 &&
+	grep -Eq '^0001-iommu-bus-ops +applied ' "$W/last.log" &&
+	pass "a backslash in the tree's path and in TMPDIR: apply patches, status sees it" ||
+	{ fail "backslash in the tree's path"; sed 's/^/    | /' "$W/last.log" | tail -n 5; }
+
 # --- 4. validation ------------------------------------------------------------------
 mkdir -p "$W/un/lib"; : >"$W/un/lib/keep"
 refused "dkms-uninstall DRIVER_VERSION=550.54.16/../../lib" 2 "is not a driver version" "$W/un" \
