@@ -33,6 +33,7 @@ is_shell() {
 	[ -f "$1" ] || return 1
 	case $1 in
 	tests/fixtures/*) return 1 ;;
+	scripts/lib/*) return 1 ;; # checked through scripts/vgpu-compat, below
 	*.sh | dkms.conf) return 0 ;;
 	esac
 	head -n 1 "$1" | grep -Eq '^#! ?/(usr/)?bin/(env +)?(ba|da)?sh([[:space:]]|$)'
@@ -69,6 +70,24 @@ else
 			sed 's/^/    | /' "$W/one"
 		elif [ "$rc" -le 1 ]; then
 			pass "shellcheck: $f"
+		fi
+	done
+	# scripts/lib/*.sh: the verbs of scripts/vgpu-compat, which sources
+	# them; they share its variables, so each is checked as part of it
+	# (-a: findings in the sourced files, under their own names).
+	if shellcheck -x -a -f gcc scripts/vgpu-compat >"$W/vc.out" 2>"$W/vc.err"; then vrc=0; else vrc=$?; fi
+	if [ "$vrc" -gt 1 ] || [ -s "$W/vc.err" ]; then
+		fail "shellcheck -a ran on scripts/vgpu-compat and scripts/lib (exit $vrc)"
+		sed 's/^/    | /' "$W/vc.err" | head -n 20
+	fi
+	grep -v '^scripts/vgpu-compat:' "$W/vc.out" >"$W/vc.mapped" || :
+	for f in scripts/lib/*.sh; do
+		awk -v f="$f:" 'index($0, f) == 1' "$W/vc.mapped" >"$W/one"
+		if [ -s "$W/one" ]; then
+			fail "shellcheck: $f (sourced by scripts/vgpu-compat)"
+			sed 's/^/    | /' "$W/one"
+		elif [ "$vrc" -le 1 ]; then
+			pass "shellcheck: $f (sourced by scripts/vgpu-compat)"
 		fi
 	done
 	# a finding no file above claimed (it would otherwise go unseen)
