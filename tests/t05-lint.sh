@@ -61,17 +61,19 @@ else
 		fail "shellcheck $(shellcheck --version | sed -n 's/^version: //p') ran (exit $rc)"
 		sed 's/^/    | /' "$W/shellcheck.err" | head -n 20
 	fi
-	: >"$W/shellcheck.seen"
-	for f; do
-		awk -v f="$f:" 'index($0, f) == 1' "$W/shellcheck.out" >"$W/one"
+	# per_file FILE FINDINGS RC [NOTE]: FILE's findings, a check of its own
+	per_file() {
+		awk -v f="$1:" 'index($0, f) == 1' "$2" >"$W/one"
 		cat "$W/one" >>"$W/shellcheck.seen"
 		if [ -s "$W/one" ]; then
-			fail "shellcheck: $f"
+			fail "shellcheck: $1${4:-}"
 			sed 's/^/    | /' "$W/one"
-		elif [ "$rc" -le 1 ]; then
-			pass "shellcheck: $f"
+		elif [ "$3" -le 1 ]; then
+			pass "shellcheck: $1${4:-}"
 		fi
-	done
+	}
+	: >"$W/shellcheck.seen"
+	for f; do per_file "$f" "$W/shellcheck.out" "$rc"; done
 	# scripts/lib/*.sh: the verbs of scripts/vgpu-compat, which sources
 	# them; they share its variables, so each is checked as part of it
 	# (-a: findings in the sourced files, under their own names).
@@ -80,16 +82,9 @@ else
 		fail "shellcheck -a ran on scripts/vgpu-compat and scripts/lib (exit $vrc)"
 		sed 's/^/    | /' "$W/vc.err" | head -n 20
 	fi
-	grep -v '^scripts/vgpu-compat:' "$W/vc.out" >"$W/vc.mapped" || :
-	for f in scripts/lib/*.sh; do
-		awk -v f="$f:" 'index($0, f) == 1' "$W/vc.mapped" >"$W/one"
-		if [ -s "$W/one" ]; then
-			fail "shellcheck: $f (sourced by scripts/vgpu-compat)"
-			sed 's/^/    | /' "$W/one"
-		elif [ "$vrc" -le 1 ]; then
-			pass "shellcheck: $f (sourced by scripts/vgpu-compat)"
-		fi
-	done
+	for f in scripts/lib/*.sh; do per_file "$f" "$W/vc.out" "$vrc" " (sourced by scripts/vgpu-compat)"; done
+	# vgpu-compat's own findings were counted above
+	grep -v '^scripts/vgpu-compat:' "$W/vc.out" >>"$W/shellcheck.out" || :
 	# a finding no file above claimed (it would otherwise go unseen)
 	if [ "$(wc -l <"$W/shellcheck.seen")" != "$(wc -l <"$W/shellcheck.out")" ]; then
 		fail "shellcheck: findings outside the files checked"
