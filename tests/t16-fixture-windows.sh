@@ -13,7 +13,15 @@
 #     indentation of the context lines entirely but kept one blank of the
 #     removed ones: so the leading blanks are dropped on both sides (the
 #     hunk's lines and the target file, in a copy of the fixture) first.
-# ../shared is not part of a user's clone: without it, both parts skip.
+#  3. the fixtures that follow NVIDIA's open kernel-open glue (580.65.05,
+#     595.45.04) carry its lines at every site listed in
+#     tests/fixtures/kernel-open-sites: lines <first>..<last> of
+#     ../shared/real/kernel-open/kernel-open-<tag>.tar.xz's <path> stand
+#     verbatim, as consecutive lines, in the fixture's kernel/<path>; and
+#     every block a fixture marks as NVIDIA's ("/* --- NVIDIA kernel-open
+#     <tag> lines: --- */" ... "/* --- end of NVIDIA's lines --- */") is
+#     exactly one listed block, so no line is claimed as NVIDIA's unchecked.
+# ../shared is not part of a user's clone: without it, every part skips.
 set -eu
 . "$(dirname "$0")/lib/common.sh"
 W=$NVC_OUT/t16
@@ -149,4 +157,68 @@ else
 				patch -d "$W/550.54.16" -p1 -l --fuzz=0 --dry-run -i "$W/seed/$k.patch"
 		fi
 	done <"$W/seed/list"
+fi
+
+# --- 3. NVIDIA's kernel-open lines at the sites of the 580 / 595 fixtures ---------
+SITES=$TOP/tests/fixtures/kernel-open-sites
+KO=$SHARED/real/kernel-open
+if [ ! -d "$KO" ]; then
+	skip "kernel-open sites: no $KO (NVIDIA's kernel-open trees come with ../shared, which a user's clone has not)"
+else
+	mkdir -p "$W/ko" "$W/sites"
+	grep -v '^#' "$SITES" | grep -v '^[[:space:]]*$' >"$W/sites/list"
+	[ -s "$W/sites/list" ] || fail "kernel-open sites: $SITES lists no block"
+	# One tar run per tag, for every path listed with it.
+	# shellcheck disable=SC2013 # tags: one word each
+	for tag in $(awk '{ print $2 }' "$W/sites/list" | sort -u); do
+		tb=$KO/kernel-open-$tag.tar.xz
+		[ -f "$tb" ] || continue
+		# shellcheck disable=SC2046 # paths: one word each
+		tar -xJf "$tb" -C "$W/ko" $(awk -v t="$tag" '$2 == t { print "kernel-open-" t "/" $3 }' "$W/sites/list" | sort -u) 2>/dev/null || :
+	done
+	k=0
+	while read -r fv tag path first last what; do
+		k=$((k + 1))
+		d="$fv $path $first-$last ($what) = kernel-open $tag"
+		tb=$KO/kernel-open-$tag.tar.xz
+		fx=$FIXTURES/NVIDIA-Linux-x86_64-$fv-vgpu-kvm/kernel/$path
+		if [ ! -f "$tb" ]; then fail "$d: no $tb"; continue; fi
+		real=$W/ko/kernel-open-$tag/$path
+		if [ ! -f "$real" ]; then fail "$d: kernel-open $tag has no $path"; continue; fi
+		sed -n "${first},${last}p" "$real" >"$W/sites/$k"
+		printf '%s %s\n' "$fv" "$path" >"$W/sites/$k.at"
+		if [ "$(wc -l <"$W/sites/$k")" -ne $((last - first + 1)) ]; then
+			fail "$d: kernel-open $tag's $path has fewer than $last lines"
+		elif [ ! -f "$fx" ]; then
+			fail "$d: the fixture has no $path"
+		elif ln=$(find_block "$W/sites/$k" "$fx"); then
+			pass "$d: verbatim in the fixture (line $ln)"
+		else
+			fail "$d: not verbatim in the fixture"
+		fi
+	done <"$W/sites/list"
+	# Every block a fixture marks as NVIDIA's is one listed block.
+	# shellcheck disable=SC2013 # fixture versions: one word each
+	for fv in $(awk '{ print $1 }' "$W/sites/list" | sort -u); do
+		fk=$FIXTURES/NVIDIA-Linux-x86_64-$fv-vgpu-kvm/kernel
+		[ -d "$fk" ] || { fail "$fv: listed in $SITES, but no such fixture"; continue; }
+		grep -rl --include='*.[ch]' '^/\* --- NVIDIA kernel-open ' "$fk" | LC_ALL=C sort >"$W/sites/marked-$fv"
+		while IFS= read -r f; do
+			rel=${f#"$fk"/}
+			rm -rf "$W/sites/m"; mkdir -p "$W/sites/m"
+			awk -v d="$W/sites/m" '
+				/^\/\* --- NVIDIA kernel-open [0-9.]+ lines: --- \*\/$/ { n++; on = 1; printf "" >(d "/" n); next }
+				/^\/\* --- end of NVIDIA.s lines --- \*\/$/ { on = 0; close(d "/" n); next }
+				on { print >(d "/" n) }' "$f"
+			for m in "$W/sites/m"/*; do
+				[ -f "$m" ] || continue
+				hit=
+				for a in $(grep -lxF "$fv $rel" "$W/sites"/[0-9]*.at); do
+					cmp -s "$m" "${a%.at}" && { hit=1; break; }
+				done
+				[ -n "$hit" ] && pass "$fv $rel: marked block ${m##*/} is a listed kernel-open block" ||
+					fail "$fv $rel: marked block ${m##*/} is no listed kernel-open block (tests/fixtures/kernel-open-sites)"
+			done
+		done <"$W/sites/marked-$fv"
+	done
 fi

@@ -4,6 +4,8 @@
 # fixture driver, the quilt series applies with quilt push -a, the mbox with
 # git am, the single patch with patch -p1 from the driver's top directory
 # (what .run --apply-patch does); each result equals what apply produces.
+# 580.65.05 is the fixture with NVIDIA's kernel-open lines at the nvidia/
+# sites: its series has semantic-patch results (0151) and 0152's 580 variant.
 set -eu
 . "$(dirname "$0")/lib/common.sh"
 W=$NVC_OUT/t50
@@ -14,7 +16,7 @@ same_tree() { # same_tree A B: same files and contents, VCS/quilt state ignored
 	diff -r -x .pc -x .git -x patches "$1" "$2" >"$W/diff.log" 2>&1
 }
 
-for V in 550.54.16 535.161.05; do
+for V in 550.54.16 535.161.05 580.65.05; do
 	D=NVIDIA-Linux-x86_64-$V-vgpu-kvm
 	ref=$W/$V-ref/$D
 	fixture_copy "$D" "$ref"

@@ -15,6 +15,7 @@
 // X-Kernel-Release: 6.12
 // X-Native-Fix: nvidia-vgpu-vfio/nvidia-vgpu-vfio.c NV_NO_LLSEEK_PRESENT
 // X-Probe: NVC_NO_LLSEEK_PRESENT absent
+// X-Site: nvidia-vgpu-vfio/nvidia-vgpu-vfio.c no_llseek
 // X-Residue: * no_llseek
 // X-Native-Guard: NV_NO_LLSEEK_PRESENT present
 // ---

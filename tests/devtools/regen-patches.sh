@@ -16,6 +16,8 @@ NVC_CACHE=${NVC_CACHE:-/var/cache/nvidia-vgpu-compat}
 {
 	F550=$TOP/tests/fixtures/drivers/NVIDIA-Linux-x86_64-550.54.16-vgpu-kvm/kernel
 	F535=$TOP/tests/fixtures/drivers/NVIDIA-Linux-x86_64-535.161.05-vgpu-kvm/kernel
+	# NVIDIA's kernel-open 580.65.06 lines at the nvidia/ sites (vGPU 19.0)
+	F580=$TOP/tests/fixtures/drivers/NVIDIA-Linux-x86_64-580.65.05-vgpu-kvm/kernel
 	# by role (tests/setup/nvidia-sources.sh): 550.54.15, 550.163.01,
 	# 535.216.03 and 535.274.02 when these patches were made
 	D550_54=$NVC_CACHE/nvidia/tesla550-sid

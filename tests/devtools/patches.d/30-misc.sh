@@ -109,6 +109,10 @@ X-Native-Guard: NV_DMA_MAP_OPS_HAS_MAP_RESOURCE present
 EOF
 mk 0152-dma-map-phys nvidia "$D535_216" \
 	'nvidia/nv-dma.c::    return (ops->map_resource != NULL);::    return nvc_dma_ops_can_map_resource(ops);'
+# NVIDIA's 580 (kernel-open 580.65.06 ... 580.95.05) dropped the #else
+# branch after the test: the same one-line change, other context.
+mk 0152-dma-map-phys nvidia-580 "$F580" \
+	'nvidia/nv-dma.c::    return (ops->map_resource != NULL);::    return nvc_dma_ops_can_map_resource(ops);'
 
 hdr "nvidia: copy strings with strncpy semantics through the compat wrapper" <<EOF
 Linux 7.2 removed strncpy() (upstream commit 079a028d6327, "string:

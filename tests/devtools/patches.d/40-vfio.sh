@@ -8,6 +8,9 @@
 # NVIDIA's own fix (580.94.16: IRQ bypass; 580.142: get_region_info_caps).
 # The IRQ bypass producers exist from vGPU 18 on, in nvidia-vgpu-vfio.c,
 # which every branch has: X-Site makes 0200 not-applicable without them.
+# NVIDIA's 595 conftest.sh also tests irq_bypass_producer_has_token
+# (NV_IRQ_BYPASS_PRODUCER_HAS_TOKEN): a token assignment under it is
+# confined to the kernels that have the field (X-Native-Guard).
 #
 # Looked at and left without a topic: vfio_device_ops::pasid_attach_ioas
 # (6.16; optional), vfio_pci_core_setup_barmap() / vfio_pci_core_set_params()
@@ -64,6 +67,7 @@ X-Probe: NVC_IRQ_BYPASS_REGISTER_PRODUCER_TAKES_EVENTFD_AND_IRQ present
 X-Residue: * irq_bypass_register_producer[[:space:]]*\\([^,()]*\\)
 X-Residue: * producer(->|\\.)token[[:space:]]*=
 X-Native-Guard: NV_IRQ_BYPASS_REGISTER_PRODUCER_HAS_EVENTFD_AND_IRQ_ARGS absent
+X-Native-Guard: NV_IRQ_BYPASS_PRODUCER_HAS_TOKEN present
 EOF
 mk_del 0200-irqbypass-producer 570 "$F570_133" nvidia-vgpu-vfio/nvidia-vgpu-vfio.c '
 /^    producer->token = trigger;$/d
