@@ -34,8 +34,9 @@
 // ---
 // pci_resize_resource(D, R, S) with three arguments ->
 // nvc_pci_resize_resource(D, R, S): any arguments, spacing and line breaks;
-// only the name is replaced, the arguments keep their layout.  A call with
-// four arguments is already the new form and does not match.
+// only the name is replaced, the arguments keep their line breaks (spatch
+// moves a continuation line aligned with the parenthesis along with it).  A
+// call with four arguments is already the new form and does not match.
 @@
 expression D, R, S;
 @@
