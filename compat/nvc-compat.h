@@ -27,6 +27,7 @@
 #include "nvc-preempt.h"	/* linux/preempt.h */
 #include "nvc-string.h"		/* linux/string.h */
 #include "nvc-dma.h"		/* linux/dma-map-ops.h */
+#include "nvc-dma-buf.h"	/* linux/dma-buf.h */
 #include "nvc-pci.h"		/* linux/pci.h */
 #include "nvc-mm.h"		/* linux/mm.h, linux/mmap_lock.h, linux/pgtable.h */
 

@@ -14,13 +14,23 @@
  *   nvc_compat_preempt  nvc_in_hardirq()          (in_irq, 6.19)
  *   nvc_compat_string   nvc_strncpy()             (strncpy, 7.2)
  *   nvc_compat_dma      nvc_dma_ops_can_map_resource() (map_resource, 6.19)
+ *   nvc_compat_hrtimer  nvc_hrtimer_setup()       (hrtimer_init, 6.15)
+ *   nvc_compat_dma_buf  nvc_dma_buf_attachment_is_dynamic() (private, 6.16)
+ *
+ * nvc_pci_resize_resource() (exclude_bars, 6.19) has no case here: UML has
+ * no PCI bus to resize a BAR on; tests/t33-misc.sh builds it on every
+ * prepared kernel against the probe.
  */
 #include <kunit/test.h>
 #include <linux/atomic.h>
 #include <linux/completion.h>
 #include <linux/delay.h>
+#include <linux/dma-buf.h>
 #include <linux/dma-map-ops.h>
 #include <linux/hrtimer.h>
+#if __has_include(<linux/hrtimer_bases.h>)
+#include <linux/hrtimer_bases.h>	/* struct hrtimer_clock_base: its own header in 7.x */
+#endif
 #include <linux/jiffies.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
@@ -414,10 +424,154 @@ static struct kunit_suite nvc_compat_dma_suite = {
 	.test_cases = nvc_compat_dma_cases,
 };
 
+
+/* ------------------------------------------------------------------------
+ * nvc_compat_hrtimer: nvc_hrtimer_setup(timer, function, clock, mode)
+ *
+ * hrtimer_init(timer, clock, mode) followed by "timer->function = function"
+ * left an inactive timer on the clock base of @clock (a relative
+ * CLOCK_REALTIME timer on CLOCK_MONOTONIC's), hard only for a _HARD mode,
+ * whose expiry ran @function once (HRTIMER_NORESTART).  The wrapper must
+ * leave the same timer, whichever API it calls (hrtimer_setup() from 6.15).
+ */
+
+struct nvc_hrtimer_fixture {
+	struct hrtimer timer;
+	struct completion done;
+	atomic_t runs;
+};
+
+static enum hrtimer_restart nvc_hrtimer_fn(struct hrtimer *t)
+{
+	struct nvc_hrtimer_fixture *f = container_of(t, struct nvc_hrtimer_fixture, timer);
+
+	atomic_inc(&f->runs);
+	complete(&f->done);
+	return HRTIMER_NORESTART;
+}
+
+static void nvc_hrtimer_setup_state(struct kunit *test)
+{
+	struct nvc_hrtimer_fixture *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	memset(&f->timer, 0x5a, sizeof(f->timer));	/* as NVIDIA's kmalloc'ed timer may be */
+	nvc_hrtimer_setup(&f->timer, nvc_hrtimer_fn, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	KUNIT_EXPECT_PTR_EQ(test, (void *)ACCESS_PRIVATE(&f->timer, function), (void *)nvc_hrtimer_fn);
+	KUNIT_EXPECT_EQ(test, (int)f->timer.base->clockid, (int)CLOCK_MONOTONIC);
+	KUNIT_EXPECT_FALSE(test, hrtimer_active(&f->timer));
+	KUNIT_EXPECT_FALSE(test, hrtimer_is_queued(&f->timer));
+	KUNIT_EXPECT_FALSE(test, (bool)f->timer.is_hard);
+
+	nvc_hrtimer_setup(&f->timer, nvc_hrtimer_fn, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	KUNIT_EXPECT_TRUE(test, (bool)f->timer.is_hard);
+
+	/* hrtimer_init() put a relative CLOCK_REALTIME timer on CLOCK_MONOTONIC */
+	nvc_hrtimer_setup(&f->timer, nvc_hrtimer_fn, CLOCK_REALTIME, HRTIMER_MODE_REL);
+	KUNIT_EXPECT_EQ(test, (int)f->timer.base->clockid, (int)CLOCK_MONOTONIC);
+	nvc_hrtimer_setup(&f->timer, nvc_hrtimer_fn, CLOCK_REALTIME, HRTIMER_MODE_ABS);
+	KUNIT_EXPECT_EQ(test, (int)f->timer.base->clockid, (int)CLOCK_REALTIME);
+}
+
+/* NVIDIA's use: a relative timer started in ns, run once, then cancelled. */
+static void nvc_hrtimer_setup_fires_once(struct kunit *test)
+{
+	struct nvc_hrtimer_fixture *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	init_completion(&f->done);
+	atomic_set(&f->runs, 0);
+	nvc_hrtimer_setup(&f->timer, nvc_hrtimer_fn, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	hrtimer_start(&f->timer, ktime_set(0, 1000000), HRTIMER_MODE_REL);
+	if (!wait_for_completion_timeout(&f->done, msecs_to_jiffies(5000))) {
+		hrtimer_cancel(&f->timer);
+		KUNIT_FAIL(test, "the timer did not fire within 5 s");
+		return;
+	}
+	KUNIT_EXPECT_EQ(test, hrtimer_cancel(&f->timer), 0);	/* not pending any more */
+	msleep(20);
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->runs), 1);
+	KUNIT_EXPECT_FALSE(test, hrtimer_active(&f->timer));
+}
+
+/* Set up, started, cancelled before it expires: the callback never runs. */
+static void nvc_hrtimer_setup_cancel_pending(struct kunit *test)
+{
+	struct nvc_hrtimer_fixture *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	atomic_set(&f->runs, 0);
+	init_completion(&f->done);
+	nvc_hrtimer_setup(&f->timer, nvc_hrtimer_fn, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	hrtimer_start(&f->timer, ktime_set(10, 0), HRTIMER_MODE_REL);
+	KUNIT_EXPECT_TRUE(test, hrtimer_is_queued(&f->timer));
+	KUNIT_EXPECT_EQ(test, hrtimer_cancel(&f->timer), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->runs), 0);
+}
+
+static struct kunit_case nvc_compat_hrtimer_cases[] = {
+	KUNIT_CASE(nvc_hrtimer_setup_state),
+	KUNIT_CASE(nvc_hrtimer_setup_fires_once),
+	KUNIT_CASE(nvc_hrtimer_setup_cancel_pending),
+	{}
+};
+
+static struct kunit_suite nvc_compat_hrtimer_suite = {
+	.name = "nvc_compat_hrtimer",
+	.test_cases = nvc_compat_hrtimer_cases,
+};
+
+/* ------------------------------------------------------------------------
+ * nvc_compat_dma_buf: nvc_dma_buf_attachment_is_dynamic(attach)
+ *
+ * dma_buf_attachment_is_dynamic() said whether the importer attached with
+ * importer ops (dma_buf_dynamic_attach()), and nothing else: not the
+ * exporter's pin callbacks, not peer2peer.  NVIDIA's nv_dma_buf_map()
+ * refuses such an importer without peer2peer on non-coherent systems.
+ */
+
+static const struct dma_buf_attach_ops nvc_kunit_importer_ops;
+
+static void nvc_dma_buf_static_importer(struct kunit *test)
+{
+	struct dma_buf_attachment *a = kunit_kzalloc(test, sizeof(*a), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_EXPECT_FALSE(test, nvc_dma_buf_attachment_is_dynamic(a));
+	a->peer2peer = true;	/* peer2peer alone does not make it dynamic */
+	KUNIT_EXPECT_FALSE(test, nvc_dma_buf_attachment_is_dynamic(a));
+}
+
+static void nvc_dma_buf_dynamic_importer(struct kunit *test)
+{
+	struct dma_buf_attachment *a = kunit_kzalloc(test, sizeof(*a), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	a->importer_ops = &nvc_kunit_importer_ops;
+	KUNIT_EXPECT_TRUE(test, nvc_dma_buf_attachment_is_dynamic(a));
+	/* NVIDIA's check: dynamic importer without peer2peer is refused */
+	KUNIT_EXPECT_TRUE(test, nvc_dma_buf_attachment_is_dynamic(a) && !a->peer2peer);
+	a->peer2peer = true;
+	KUNIT_EXPECT_FALSE(test, nvc_dma_buf_attachment_is_dynamic(a) && !a->peer2peer);
+}
+
+static struct kunit_case nvc_compat_dma_buf_cases[] = {
+	KUNIT_CASE(nvc_dma_buf_static_importer),
+	KUNIT_CASE(nvc_dma_buf_dynamic_importer),
+	{}
+};
+
+static struct kunit_suite nvc_compat_dma_buf_suite = {
+	.name = "nvc_compat_dma_buf",
+	.test_cases = nvc_compat_dma_buf_cases,
+};
+
 kunit_test_suites(&nvc_compat_timer_suite,
 		  &nvc_compat_preempt_suite,
 		  &nvc_compat_string_suite,
-		  &nvc_compat_dma_suite);
+		  &nvc_compat_dma_suite,
+		  &nvc_compat_hrtimer_suite,
+		  &nvc_compat_dma_buf_suite);
 
-MODULE_DESCRIPTION("KUnit tests of the nvidia-vgpu-compat timer, preempt, string and DMA wrappers");
+MODULE_DESCRIPTION("KUnit tests of the nvidia-vgpu-compat timer, hrtimer, preempt, string, DMA and dma-buf wrappers");
 MODULE_LICENSE("Dual MIT/GPL");

@@ -60,6 +60,11 @@ use_of() {
 	0150-*) U='    del_timer_sync(&t17_timer);' E='!defined(NV_BSD) && NV_IS_EXPORT_SYMBOL_PRESENT_timer_delete_sync' ;;
 	0151-*) U='    if (in_irq()) return;' E='defined(in_hardirq)' ;;
 	0152-*) U='    t17_ok = (ops->map_resource != NULL);' E='defined(NV_DMA_MAP_OPS_HAS_MAP_PHYS)' ;;
+	0158-*) U='    hrtimer_init(&t17_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL); t17_timer.function = t17_fn;'
+		E='NV_IS_EXPORT_SYMBOL_PRESENT_hrtimer_setup' ;;
+	0159-*) U='    r = pci_resize_resource(pci_dev, NV_GPU_BAR1, requested_size);'
+		E='defined(NV_PCI_RESIZE_RESOURCE_HAS_EXCLUDE_BARS_ARG)' ;;
+	0160-*) U='    t17_ok = dma_buf_attachment_is_dynamic(attachment) && !attachment->peer2peer;' ;;
 	0153-*) U='    strncpy(buf, current->comm, len - 1);'
 		G='LINUX_VERSION_CODE < KERNEL_VERSION(4, 3, 0)' E='LINUX_VERSION_CODE >= KERNEL_VERSION(7, 2, 0)' ;;
 	0200-*) F=nvidia-vgpu-vfio/t17-residue.c U='    ret = irq_bypass_register_producer(producer);'
@@ -209,8 +214,9 @@ for t in $topics; do
 		skip "$t: needed in no fixture or prepared tree: no deletion to test"
 		continue
 	fi
-	if ! grep -q '^+++ ' "$TOP/patches/$t"/*.patch; then
-		skip "$t: fixed inside the compat layer (no diff of its own): deleting its directory deletes no site rule"
+	set -- "$TOP/patches/$t"/*.cocci
+	if [ ! -f "$1" ] && ! grep -q '^+++ ' "$TOP/patches/$t"/*.patch; then
+		skip "$t: fixed inside the compat layer (no diff or semantic patch of its own): deleting its directory deletes no site rule"
 		continue
 	fi
 	if ! grep -q "^$t X-Residue" "$TOP/patches/residue.rules"; then

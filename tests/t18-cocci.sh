@@ -19,6 +19,14 @@
 #     each kernel-open tree 0150/0151 rewrite nv.c, nv-nano-timer.c,
 #     os-interface.c and nv-time.h: only the call names change, no residue,
 #     idempotent.
+#  6. 0158-0160 (the open glue's hrtimer_init() + callback, 3-argument
+#     pci_resize_resource(), dma_buf_attachment_is_dynamic()), one rule at a
+#     time on each kernel-open tree: the state NVIDIA's code calls for
+#     (needed, or fixed-natively where NVIDIA's conftest macro handles it);
+#     where needed, without the rule's .cocci apply exits 5 naming file:line
+#     and the topic, tree unchanged; with it every site is rewritten (only
+#     that change), no residue, status applied, idempotent; and the same
+#     rules on reformatted sites in another file.
 set -eu
 . "$(dirname "$0")/lib/common.sh"
 W=$NVC_OUT/t18
@@ -442,3 +450,169 @@ for tb in "$@"; do
 done
 [ "$n0157" -ge 2 ] && pass "0157 was needed and rewritten in $n0157 of NVIDIA's open trees (535.161.07, 550.54.14)" ||
 	fail "0157 needed in only $n0157 kernel-open trees, wanted 535.161.07 and 550.54.14"
+
+# --- 6. 0158-0160 on NVIDIA's open glue, one rule at a time ----------------------
+# Sites verified on the tarballs: hrtimer_init() + ".function =" in
+# nv-nano-timer.c (535.161.07 ... 570.133.20; 580.65.06 and 595.45.04 call
+# hrtimer_setup() under NV_IS_EXPORT_SYMBOL_PRESENT_hrtimer_setup);
+# pci_resize_resource(pci_dev, NV_GPU_BAR1, requested_size) in nv-pci.c
+# (535.161.07 ... 580.65.06; 595.45.04 has both forms under
+# NV_PCI_RESIZE_RESOURCE_HAS_EXCLUDE_BARS_ARG); dma_buf_attachment_is_dynamic()
+# in nv-dmabuf.c (535.161.07 ... 570.133.20; 580 and 595 test importer_ops).
+OPEN_RULES="0158-hrtimer-setup 0159-pci-resize-exclude-bars 0160-dma-buf-attachment-dynamic"
+want_open() { # want_open TOPIC TAG: the topic's state in NVIDIA's pristine tree
+	case $1:$2 in
+	0158-*:535.* | 0158-*:550.* | 0158-*:570.*) echo needed ;;
+	0158-*:580.* | 0158-*:595.*) echo fixed-natively ;;
+	0159-*:535.* | 0159-*:550.* | 0159-*:570.* | 0159-*:580.*) echo needed ;;
+	0159-*:595.*) echo fixed-natively ;;
+	0160-*:535.* | 0160-*:550.* | 0160-*:570.*) echo needed ;;
+	0160-*:580.* | 0160-*:595.*) echo fixed-natively ;;
+	*) echo unknown ;;
+	esac
+}
+# only_topic DIR TOPIC: keep the layer and TOPIC's directory and TOPIC's
+# residue rules (these trees have sites of other topics).
+only_topic() {
+	for p in "$1"/patches/[0-9]*/; do
+		case ${p%/} in */0000-compat-layer | */"$2") ;; *) rm -rf "$p" ;; esac
+	done
+	grep -E "^$2 " "$TOP/patches/residue.rules" >"$1/patches/residue.rules" || true
+}
+for t in $OPEN_RULES; do
+	case $t in
+	0158-*) f=nvidia/nv-nano-timer.c old='(^|[^_[:alnum:]])hrtimer_init[[:space:]]*\(' ;;
+	0159-*) f=nvidia/nv-pci.c old='(^|[^_[:alnum:]])pci_resize_resource[[:space:]]*\([^,]*,[^,]*,[^,]*\)' ;;
+	*) f=nvidia/nv-dmabuf.c old='(^|[^_[:alnum:]])dma_buf_attachment_is_dynamic[[:space:]]*\(' ;;
+	esac
+	RW=$(root "ko-$t"); only_topic "$W/ko-$t" "$t"
+	RN=$(root "ko-no-$t"); only_topic "$W/ko-no-$t" "$t"; rm -f "$W/ko-no-$t/patches/$t"/*.cocci
+	n=0 nw=0
+	for tb in "$@"; do
+		tag=${tb##*/kernel-open-}; tag=${tag%.tar.xz}
+		P=$W/ko-$tag/kernel-open-$tag.orig
+		[ -d "$P" ] || { fail "kernel-open $tag: no pristine copy at $P"; continue; }
+		want=$(want_open "$t" "$tag")
+		A=$W/ko-$t-$tag; rm -rf "$A" "$A.no"; cp -a "$P" "$A"
+		st=$(NVC_ROOT=$W/ko-$t "$RW" status --allow-non-vgpu "$A" 2>/dev/null | awk -v t="$t" '$1 == t { print $2 }')
+		if [ "$want" = unknown ]; then
+			skip "kernel-open $tag: no recorded state of $t for this tag (it says '$st')"; continue
+		fi
+		[ "$want" = needed ] && nw=$((nw + 1))
+		[ "$st" = "$want" ] && pass "kernel-open $tag: $t is $st" ||
+			{ fail "kernel-open $tag: $t is '$st', want $want"; continue; }
+		[ "$st" = needed ] || continue
+		site=$(cd "$A" && grep -nE "$old" "$f" | head -n 1 | cut -d: -f1)
+		cp -a "$A" "$A.no"
+		before=$(tree_sum "$A.no")
+		check_fails "kernel-open $tag without $t's semantic patch: exit 5, residue naming $f:$site" 5 \
+			"^$f:$site: topic $t: old API" env NVC_ROOT="$W/ko-no-$t" "$RN" apply --allow-non-vgpu "$A.no"
+		[ "$(tree_sum "$A.no")" = "$before" ] && pass "kernel-open $tag without $t: tree unchanged" ||
+			fail "kernel-open $tag without $t: tree changed"
+		check "kernel-open $tag: apply with $t" env NVC_ROOT="$W/ko-$t" "$RW" apply --allow-non-vgpu "$A"
+		left=$(code "$A/$f" | grep -cE "$old" || true)
+		# What changed in $f: the rule's rewrite and nothing else.
+		diff -U0 "$P/$f" "$A/$f" >"$A.diff" || true
+		sed -n 's/^-\([^-]\)/\1/p' "$A.diff" >"$A.old"
+		sed -n 's/^+\([^+]\)/\1/p' "$A.diff" >"$A.got"
+		case $t in
+		0158-*) # the init line and the callback line become one call
+			cb=$(sed -n 's/^.*\.function[[:space:]]*=[[:space:]]*\(.*\);[[:space:]]*$/\1/p' "$A.old")
+			sed -n 's/^\([[:space:]]*\)hrtimer_init(\(.*\), *\([^,]*\), *\([^,]*\));[[:space:]]*$/\1nvc_hrtimer_setup(\2, '"$cb"', \3, \4);/p' "$A.old" >"$A.want" ;;
+		0159-*) sed -E 's/(^|[^_[:alnum:]])pci_resize_resource([[:space:]]*\()/\1nvc_pci_resize_resource\2/g' "$A.old" >"$A.want" ;;
+		*) sed -E 's/(^|[^_[:alnum:]])dma_buf_attachment_is_dynamic([[:space:]]*\()/\1nvc_dma_buf_attachment_is_dynamic\2/g' "$A.old" >"$A.want" ;;
+		esac
+		if [ "$left" = 0 ] && [ -s "$A.got" ] && cmp -s "$A.want" "$A.got"; then
+			n=$((n + 1))
+			pass "kernel-open $tag: $t rewrote $f ($(wc -l <"$A.old" | tr -d ' ') line(s) -> $(wc -l <"$A.got" | tr -d ' ')), no old call left"
+		else
+			fail "kernel-open $tag: $t: $left old call(s) left, or not only the rewrite"; diff "$A.want" "$A.got" | head -n 6
+		fi
+		NVC_ROOT=$W/ko-$t "$RW" status --allow-non-vgpu "$A" >"$A.status" 2>&1 || true
+		grep -q '^residue:' "$A.status" && fail "kernel-open $tag $t: residue after apply" ||
+			pass "kernel-open $tag $t: no residue after apply"
+		[ "$(awk -v t="$t" '$1 == t { print $2 }' "$A.status")" = applied ] &&
+			pass "kernel-open $tag $t: status applied" || fail "kernel-open $tag $t: status $(grep "^$t " "$A.status")"
+		before=$(tree_sum "$A")
+		NVC_ROOT=$W/ko-$t "$RW" apply --allow-non-vgpu "$A" >"$A.again" 2>&1 &&
+			grep -q '^nothing to do' "$A.again" && [ "$(tree_sum "$A")" = "$before" ] &&
+			pass "kernel-open $tag $t: second apply has nothing to do" ||
+			fail "kernel-open $tag $t: second apply: $(head -n 1 "$A.again")"
+	done
+	[ "$n" -gt 0 ] && [ "$n" = "$nw" ] && pass "$t rewrote every kernel-open tree that needs it ($n)" ||
+		fail "$t rewrote $n of the $nw kernel-open trees that need it"
+done
+
+# The same rules on sites shaped as no NVIDIA tree has them, in another
+# file: a pointer timer and a call split over lines; a statement between
+# init and callback that does not use the timer (the call goes where the
+# callback was set); an #if branch; a 3-argument call broken inside its
+# parentheses; a 4-argument call (already the new form: left alone, and no
+# residue).  Not two old APIs of different topics on one line: each topic's
+# patch is made from the pristine tree without context, so the second one
+# to touch a line no longer applies (apply refuses, nothing changed).
+tag=535.161.07
+P=$W/ko-$tag/kernel-open-$tag.orig
+if [ -d "$P" ]; then
+	RS=$(root ko-open-shapes)
+	for p in "$W"/ko-open-shapes/patches/[0-9]*/; do
+		case ${p%/} in */0000-compat-layer | */0158-* | */0159-* | */0160-*) ;; *) rm -rf "$p" ;; esac
+	done
+	grep -E '^01(58|59|60)-' "$TOP/patches/residue.rules" >"$W/ko-open-shapes/patches/residue.rules"
+	S=$W/ko-open-shapes-tree; rm -rf "$S"; cp -a "$P" "$S"
+	cat >"$S/nvidia/nvc-t18-open-shapes.c" <<'EOF'
+/* t18: the open glue's old APIs in shapes NVIDIA's trees do not have */
+static void t18_open_shapes(struct t18_dev *d, struct hrtimer *ht,
+                            struct pci_dev *pdev, struct dma_buf_attachment *a)
+{
+    hrtimer_init (ht,
+                  CLOCK_REALTIME, HRTIMER_MODE_ABS);
+    ht->function = t18_cb;
+#if defined(T18_SOMETHING)
+    hrtimer_init(&d->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+    d->busy = 0;
+    d->timer.function = &t18_cb2;
+#else
+    d->busy = 1;
+#endif
+    if (pci_resize_resource( pdev,
+                             1, d->size ) == 0 &&
+        dma_buf_attachment_is_dynamic (a))
+        return;
+    d->r = pci_resize_resource(pdev, 1, d->size, 0);
+    d->dyn = !dma_buf_attachment_is_dynamic(d->attachments[0]);
+}
+EOF
+	cat >"$W/open-shapes.want" <<'EOF'
+/* t18: the open glue's old APIs in shapes NVIDIA's trees do not have */
+static void t18_open_shapes(struct t18_dev *d, struct hrtimer *ht,
+                            struct pci_dev *pdev, struct dma_buf_attachment *a)
+{
+    nvc_hrtimer_setup(ht, t18_cb, CLOCK_REALTIME, HRTIMER_MODE_ABS);
+#if defined(T18_SOMETHING)
+    d->busy = 0;
+    nvc_hrtimer_setup(&d->timer, &t18_cb2, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+#else
+    d->busy = 1;
+#endif
+    if (nvc_pci_resize_resource( pdev,
+                                1, d->size ) == 0 &&
+        nvc_dma_buf_attachment_is_dynamic (a))
+        return;
+    d->r = pci_resize_resource(pdev, 1, d->size, 0);
+    d->dyn = !nvc_dma_buf_attachment_is_dynamic(d->attachments[0]);
+}
+EOF
+	check "open shapes ($tag, another file): apply with 0158-0160" env NVC_ROOT="$W/ko-open-shapes" "$RS" apply --allow-non-vgpu "$S"
+	cmp -s "$W/open-shapes.want" "$S/nvidia/nvc-t18-open-shapes.c" &&
+		pass "open shapes: every site rewritten as expected, the 4-argument call left alone" ||
+		{ fail "open shapes: the other file"; diff "$W/open-shapes.want" "$S/nvidia/nvc-t18-open-shapes.c" | head -n 20; }
+	NVC_ROOT=$W/ko-open-shapes "$RS" status --allow-non-vgpu "$S" >"$W/open-shapes.status" 2>&1 || true
+	if grep -q '^residue:' "$W/open-shapes.status"; then
+		fail "open shapes: residue"; grep -A4 '^residue' "$W/open-shapes.status"
+	else
+		pass "open shapes: no residue (a 4-argument pci_resize_resource() is none)"
+	fi
+else
+	skip "open shapes: no kernel-open $tag tree"
+fi

@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: MIT
 # The breaks of nvidia.ko outside memory management, 6.15 ... 7.2 (topics
 # 0150-0154): del_timer_sync (6.15), in_irq (6.19), dma_map_ops::map_resource
-# (6.19), strncpy (7.2), the BTF step's PAHOLE (7.0); and the probe and
-# wrapper of pci_resize_resource()'s exclude_bars (6.19, 6.12.y stable).
+# (6.19), strncpy (7.2), the BTF step's PAHOLE (7.0); and the probes and
+# wrappers of the open flavour's breaks (0158-0160): pci_resize_resource()'s
+# exclude_bars (6.19, 6.12.97, 6.18.40), dma_buf_attachment_is_dynamic()
+# (6.16), hrtimer_init() (6.15; GPL-only, so in a "Dual MIT/GPL" module).
 #
 #  1. status of each topic in Debian's four real trees, pristine (needed /
 #     fixed-natively: Debian patched 535.274.02 and 550.54.15 itself) and
@@ -25,7 +27,9 @@
 # defined in the proprietary flavour, the libspdm_*.c glue files are stubs
 # and RM does SPDM crypto inside nv-kernel.o_binary on every kernel;
 # 6.15 hrtimer_init -- NV_NANO_TIMER_USE_HRTIMER is 0 (the hrtimer API is
-# GPL-only); pci_resize_resource -- nv_resize_pcie_bars() is a stub.
+# GPL-only; 0158 rewrites the dead copy of 535.216.03 all the same);
+# pci_resize_resource -- nv_resize_pcie_bars() is a stub.  NVIDIA's open
+# glue has all three sites (0158-0160, tested on it in t18).
 set -eu
 . "$(dirname "$0")/lib/common.sh"
 W=$NVC_OUT/t33
@@ -75,6 +79,8 @@ want_probe() {
 	NVC_DEL_TIMER_SYNC_PRESENT) release_ge "$_rel" 6.15 && echo no || echo yes ;;
 	NVC_IN_IRQ_PRESENT | NVC_DMA_MAP_OPS_HAS_MAP_RESOURCE) release_ge "$_rel" 6.19 && echo no || echo yes ;;
 	NVC_STRNCPY_PRESENT) release_ge "$_rel" 7.2 && echo no || echo yes ;;
+	NVC_HRTIMER_INIT_PRESENT) release_ge "$_rel" 6.15 && echo no || echo yes ;;
+	NVC_DMA_BUF_ATTACHMENT_IS_DYNAMIC_PRESENT) release_ge "$_rel" 6.16 && echo no || echo yes ;;
 	esac
 }
 ready_kids=
@@ -85,7 +91,8 @@ for id in $KIDS; do
 		fail "probes on $id"; tail -n 5 "$W/probe-$id.log"; continue
 	fi
 	for m in NVC_DEL_TIMER_SYNC_PRESENT NVC_IN_IRQ_PRESENT NVC_STRNCPY_PRESENT \
-		NVC_DMA_MAP_OPS_HAS_MAP_RESOURCE NVC_PCI_RESIZE_RESOURCE_HAS_EXCLUDE_BARS; do
+		NVC_DMA_MAP_OPS_HAS_MAP_RESOURCE NVC_PCI_RESIZE_RESOURCE_HAS_EXCLUDE_BARS \
+		NVC_HRTIMER_INIT_PRESENT NVC_DMA_BUF_ATTACHMENT_IS_DYNAMIC_PRESENT; do
 		got=$(awk -v m="$m" '$2 == m { print $1 }' "$W/probe-$id.log")
 		want=$(want_probe "$m" "$id")
 		[ "$got" = "$want" ] && pass "$id ($(kernel_release "$id")): $m $got" ||
@@ -105,13 +112,16 @@ cat >"$M/nvc_t33_wrappers.c" <<'EOF'
 #include <linux/timer.h>
 #include <linux/pci.h>
 #include <linux/dma-map-ops.h>
+#include <linux/dma-buf.h>
 
 MODULE_LICENSE("NVIDIA");
 
 int nvc_t33_calls(struct timer_list *t, struct pci_dev *pdev,
-		  const struct dma_map_ops *ops, char *buf, size_t len);
+		  const struct dma_map_ops *ops, char *buf, size_t len,
+		  struct dma_buf_attachment *a);
 int nvc_t33_calls(struct timer_list *t, struct pci_dev *pdev,
-		  const struct dma_map_ops *ops, char *buf, size_t len)
+		  const struct dma_map_ops *ops, char *buf, size_t len,
+		  struct dma_buf_attachment *a)
 {
 	int r = nvc_timer_delete_sync(t);
 
@@ -121,19 +131,43 @@ int nvc_t33_calls(struct timer_list *t, struct pci_dev *pdev,
 	buf[len - 1] = '\0';
 	r += nvc_dma_ops_can_map_resource(ops);
 	r += nvc_pci_resize_resource(pdev, 1, 10);
+	r += nvc_dma_buf_attachment_is_dynamic(a);
 	return r;
 }
 EXPORT_SYMBOL(nvc_t33_calls);
 EOF
+# nvc_hrtimer_setup() calls GPL-only exports, as hrtimer_init() did: the
+# open flavour's licence ("Dual MIT/GPL", the only one that compiles it).
+MG=$W/mod-wrappers-gpl
+compat_module "$MG" nvc_t33_gpl
+cat >"$MG/nvc_t33_gpl.c" <<'EOF'
+#include <linux/module.h>
+#include <linux/hrtimer.h>
+
+MODULE_LICENSE("Dual MIT/GPL");
+
+static enum hrtimer_restart nvc_t33_fn(struct hrtimer *t)
+{
+	return HRTIMER_NORESTART;
+}
+void nvc_t33_gpl_calls(struct hrtimer *t);
+void nvc_t33_gpl_calls(struct hrtimer *t)
+{
+	nvc_hrtimer_setup(t, nvc_t33_fn, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+}
+EXPORT_SYMBOL(nvc_t33_gpl_calls);
+EOF
 O=$W/mod-old
 mkdir -p "$O"
-printf 'obj-m += nvc_t33_old.o\nnvc_t33_old-y := old_timer.o old_in_irq.o old_strncpy.o old_dma.o old_pci.o main.o\n' >"$O/Kbuild"
+printf 'obj-m += nvc_t33_old.o\nnvc_t33_old-y := old_timer.o old_in_irq.o old_strncpy.o old_dma.o old_pci.o old_dmabuf.o old_hrtimer.o main.o\n' >"$O/Kbuild"
 printf '#include <linux/module.h>\nMODULE_LICENSE("NVIDIA");\n' >"$O/main.c"
 printf '#include <linux/timer.h>\nint o_timer(struct timer_list *t);\nint o_timer(struct timer_list *t) { return del_timer_sync(t); }\n' >"$O/old_timer.c"
 printf '#include <linux/preempt.h>\nint o_irq(void);\nint o_irq(void) { return in_irq() != 0; }\n' >"$O/old_in_irq.c"
 printf '#include <linux/string.h>\nchar *o_str(char *d, const char *s, size_t n);\nchar *o_str(char *d, const char *s, size_t n) { return strncpy(d, s, n); }\n' >"$O/old_strncpy.c"
 printf '#include <linux/dma-map-ops.h>\nint o_dma(const struct dma_map_ops *ops);\nint o_dma(const struct dma_map_ops *ops) { return ops->map_resource != NULL; }\n' >"$O/old_dma.c"
 printf '#include <linux/pci.h>\nint o_pci(struct pci_dev *p);\nint o_pci(struct pci_dev *p) { return pci_resize_resource(p, 1, 10); }\n' >"$O/old_pci.c"
+printf '#include <linux/dma-buf.h>\nint o_dmabuf(struct dma_buf_attachment *a);\nint o_dmabuf(struct dma_buf_attachment *a) { return dma_buf_attachment_is_dynamic(a); }\n' >"$O/old_dmabuf.c"
+printf '#include <linux/hrtimer.h>\nvoid o_hrtimer(struct hrtimer *t, enum hrtimer_restart (*f)(struct hrtimer *));\nvoid o_hrtimer(struct hrtimer *t, enum hrtimer_restart (*f)(struct hrtimer *)) { hrtimer_init(t, CLOCK_MONOTONIC, HRTIMER_MODE_REL); t->function = f; }\n' >"$O/old_hrtimer.c"
 
 # old_fails FILE KERNEL_ID -> yes when the old call must fail there: where
 # the API it uses is gone (its probe's expectation is "no")
@@ -143,6 +177,8 @@ old_fails() {
 	old_in_irq) _m=NVC_IN_IRQ_PRESENT ;;
 	old_strncpy) _m=NVC_STRNCPY_PRESENT ;;
 	old_dma) _m=NVC_DMA_MAP_OPS_HAS_MAP_RESOURCE ;;
+	old_dmabuf) _m=NVC_DMA_BUF_ATTACHMENT_IS_DYNAMIC_PRESENT ;;
+	old_hrtimer) _m=NVC_HRTIMER_INIT_PRESENT ;;
 	old_pci) [ "$(want_probe NVC_PCI_RESIZE_RESOURCE_HAS_EXCLUDE_BARS "$2")" = yes ] && echo yes || echo no; return ;;
 	esac
 	[ "$(want_probe "$_m" "$2")" = yes ] && echo no || echo yes
@@ -154,8 +190,14 @@ for id in $ready_kids; do
 	else
 		fail "$id: wrappers"; grep -E 'error|modpost|WARNING' "$W/wrappers-$id.log" | head -n 10
 	fi
+	if modbuild "$MG" "$id" "$W/wrappers-gpl-$id.log" && [ -f "$MG/nvc_t33_gpl.ko" ] &&
+		[ -z "$(modpost_findings "$W/wrappers-gpl-$id.log")" ]; then
+		pass "$id: nvc_hrtimer_setup() builds in a module with the open flavour's licence, modpost clean"
+	else
+		fail "$id: nvc_hrtimer_setup()"; grep -E 'error|modpost|WARNING' "$W/wrappers-gpl-$id.log" | head -n 10
+	fi
 	modbuild "$O" "$id" "$W/old-$id.log" || true
-	for f in old_timer old_in_irq old_strncpy old_dma old_pci; do
+	for f in old_timer old_in_irq old_strncpy old_dma old_pci old_dmabuf old_hrtimer; do
 		if grep -q "^$f\.c:[0-9]*:[0-9]*: error:" "$W/old-$id.log" ||
 			grep -q "/$f\.c:[0-9]*:[0-9]*: error:" "$W/old-$id.log"; then got=yes; else got=no; fi
 		want=$(old_fails "$f" "$id")

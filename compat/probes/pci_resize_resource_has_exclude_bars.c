@@ -3,8 +3,9 @@
 /*
  * pci_resize_resource(dev, resno, size, exclude_bars): the exclude_bars
  * argument came with commit 337b1b566db0 ("PCI: Fix restoring BARs on BAR
- * resize rollback path") in 6.19, and was backported to 6.12.y stable
- * (6.12.107 has it, 6.12.95 does not): only a probe can tell.
+ * resize rollback path") in 6.19, and was backported to stable: 6.12.97
+ * (0d63176d355e; 6.12.95 has the 3-argument form, 6.12.117 the 4-argument
+ * one) and 6.18.40.  No release number can tell: only a probe.
  */
 #include <linux/pci.h>
 

@@ -24,8 +24,10 @@
 #    defined in the proprietary flavour, the libspdm_*.c files are stubs;
 #  - 6.15 hrtimer_init() -> hrtimer_setup() (9779489a31d7): compiled out
 #    (NV_NANO_TIMER_USE_HRTIMER is 0; the hrtimer API is GPL-only);
-#  - 6.19 / 6.12.y pci_resize_resource() exclude_bars (337b1b566db0):
-#    nv_resize_pcie_bars() is a stub (nvc_pci_resize_resource() is ready).
+#  - 6.19 / 6.12.97 / 6.18.40 pci_resize_resource() exclude_bars
+#    (337b1b566db0): nv_resize_pcie_bars() is a stub.
+# NVIDIA's open glue has both, and dma_buf_attachment_is_dynamic() (6.16):
+# topics 0158-0160, semantic patches only (patches/, written by hand).
 
 hdr "nvidia: stop timers through the compat wrapper" <<EOF
 Linux 6.15 removed del_timer_sync() (upstream commit 8fa7292fee5c,
