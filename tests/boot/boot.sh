@@ -1,0 +1,180 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+#
+# tests/boot/boot.sh ID OUTDIR: boot Debian's real kernel of the prepared
+# kernel tree ID ($NVC_CACHE/kernels/ID, tests/setup/kernels.sh) under QEMU
+# (TCG) with a busybox initramfs holding a fixture driver built by us for
+# that tree, and record what tests/boot/init reports, one line per step:
+#   OUTDIR/steps     "<step> pass|fail|skip <reason>"
+#   OUTDIR/serial.log  the whole serial console; OUTDIR/build-*.log
+#   OUTDIR/seconds   wall time of the boot alone, and of everything
+# Exit 0 when the guest ran to its end (the steps say what passed), 77 when
+# the kernel cannot be booted here (the reason on stdout: no qemu, no
+# prepared tree, the image version gone from the archive), 1 otherwise.
+#
+# Which image: linux-image-<release> of exactly the version whose headers
+# (or Module.symvers, for trees built from linux-source) the tree carries
+# (its "packages" file), fetched with the private apt configuration of
+# tests/lib/apt.sh (the machine's mirror) and cached, keyed by version, in
+# $NVC_CACHE/boot/. So vermagic and, where CONFIG_MODVERSIONS is on (6.1,
+# 6.12), the CRCs modpost wrote into our modules come from that very
+# build of Debian's kernel. Debian's 7.x images are split: linux-image-* is
+# a metapackage, vmlinuz is in linux-binary-*, the modules (xz) in
+# linux-modules-*; its Depends say which.
+#
+# NVC_BOOT_FIXTURE (default 550.144.02): the fixture driver;
+# NVC_BOOT_TIMEOUT (default 600 s): QEMU's limit.
+set -eu
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=tests/lib/apt.sh
+. "$TOP/tests/lib/apt.sh"
+
+[ $# -eq 2 ] || { echo "usage: boot.sh ID OUTDIR" >&2; exit 2; }
+ID=$1 OUT=$2
+FIXTURE=NVIDIA-Linux-x86_64-${NVC_BOOT_FIXTURE:-550.144.02}-vgpu-kvm
+TIMEOUT=${NVC_BOOT_TIMEOUT:-600}
+KT=$NVC_CACHE/kernels/$ID
+BOOT=$NVC_CACHE/boot
+T0=$(date +%s)
+
+skip_out() { echo "$*"; exit 77; }
+die() { echo "boot.sh $ID: $*" >&2; exit 1; }
+
+command -v qemu-system-x86_64 >/dev/null 2>&1 ||
+	skip_out "qemu-system-x86_64 not installed (Debian package qemu-system-x86; tests/setup/deps.sh)"
+BUSYBOX=$(command -v busybox 2>/dev/null || true)
+if [ -z "$BUSYBOX" ] || ! file -L "$BUSYBOX" 2>/dev/null | grep -q 'statically linked'; then
+	skip_out "no static busybox (Debian package busybox-static)"
+fi
+for t in cpio gzip depmod modprobe modinfo dpkg-deb xz; do
+	command -v "$t" >/dev/null 2>&1 || skip_out "$t not installed"
+done
+[ -f "$KT/ready" ] || skip_out "kernel tree $ID is not prepared (tests/setup/kernels.sh $ID)"
+
+REL=$(cat "$KT/release")
+VER=$(awk -v p="linux-headers-$REL" '$1 == p { print $2; exit }' "$KT/packages")
+[ -n "$VER" ] || die "$KT/packages names no linux-headers-$REL"
+rm -rf "$OUT"; mkdir -p "$OUT"
+
+# --- Debian's image: vmlinuz and the in-tree modules ours need ----------
+IMG=$BOOT/img/${REL}_$VER
+if [ ! -f "$IMG/ready" ]; then
+	pkg=linux-image-$REL
+	nvc_apt_cache show "$pkg=$VER" >"$OUT/image.show" 2>&1 ||
+		skip_out "$pkg=$VER is not in the archive any more (the tree is older than the image); re-run tests/setup/kernels.sh $ID"
+	debs=$(nvc_download "$pkg=$VER" "$BOOT/debs") || die "download of $pkg=$VER failed"
+	for dep in $(sed -n 's/^Depends: //p' "$OUT/image.show" | head -n 1 | tr ',' '\n' |
+		sed -n "s/^ *\(linux-\(binary\|modules\)-$(printf '%s' "$REL" | sed 's/[.+]/\\&/g')\)\( .*\)\{0,1\}\$/\1/p"); do
+		debs="$debs $(nvc_download "$dep=$VER" "$BOOT/debs")" || die "download of $dep=$VER failed"
+	done
+	rm -rf "$IMG.tmp"; mkdir -p "$IMG.tmp/x"
+	for deb in $debs; do
+		# only vmlinuz and the module directories we load from
+		dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$IMG.tmp/x" --wildcards \
+			'*vmlinuz*' '*/kernel/drivers/vfio/*' '*/kernel/virt/lib/*' \
+			'*/kernel/drivers/iommu/*' '*/modules.builtin*' '*/modules.order' 2>/dev/null || true
+	done
+	vmlinuz=$(find "$IMG.tmp/x" -type f -name 'vmlinuz*' | head -n 1)
+	[ -n "$vmlinuz" ] || die "no vmlinuz in $debs"
+	mv "$vmlinuz" "$IMG.tmp/vmlinuz"
+	mods=$(find "$IMG.tmp/x" -type d -path "*/lib/modules/$REL" | head -n 1)
+	[ -n "$mods" ] || die "no lib/modules/$REL in $debs"
+	mkdir -p "$IMG.tmp/root/lib/modules"
+	mv "$mods" "$IMG.tmp/root/lib/modules/$REL"
+	find "$IMG.tmp/root" -name '*.ko.xz' -exec xz -d {} +
+	if find "$IMG.tmp/root" -name '*.ko.zst' | grep -q .; then
+		command -v zstd >/dev/null 2>&1 || die "zstd-compressed modules and no zstd"
+		find "$IMG.tmp/root" -name '*.ko.zst' -exec zstd -q -d --rm {} +
+	fi
+	depmod -b "$IMG.tmp/root" "$REL" 2>"$IMG.tmp/depmod.log" || die "depmod: $(cat "$IMG.tmp/depmod.log")"
+	rm -rf "$IMG.tmp/x"
+	printf '%s\n' $debs >"$IMG.tmp/debs"
+	touch "$IMG.tmp/ready"
+	rm -rf "$IMG"; mv "$IMG.tmp" "$IMG"
+fi
+cp "$IMG/debs" "$OUT/image-debs"
+
+# --- our modules: the fixture patched, and the control without 0005 -----
+KB=$KT/build
+KS=$(sh "$TOP/scripts/kernel-source-dir" "$KB")
+build() {
+	LC_ALL=C nice -n 19 make -C "$1/kernel" -j"$(nproc)" SYSSRC="$KS" SYSOUT="$KB" \
+		NV_KERNEL_MODULES="nvidia nvidia-vgpu-vfio" modules >"$2" 2>&1
+}
+W=$OUT/work
+mkdir -p "$W"
+cp -a "$TOP/tests/fixtures/drivers/$FIXTURE" "$W/patched"
+"$TOP/scripts/vgpu-compat" apply "$W/patched/kernel" >"$OUT/apply.log" 2>&1 ||
+	die "vgpu-compat apply failed: $(tail -n 5 "$OUT/apply.log")"
+build "$W/patched" "$OUT/build-patched.log" ||
+	die "the patched fixture does not build: $(grep -m 3 -E 'error|ERROR' "$OUT/build-patched.log")"
+
+# The control: every patch, then topic 0005's taken out again (a variant
+# that reverse-applies), so the tree builds everywhere and differs from
+# the patched one only in how nvidia.ko exports the vGPU interface.
+cp -a "$TOP/tests/fixtures/drivers/$FIXTURE" "$W/control"
+"$TOP/scripts/vgpu-compat" apply "$W/control/kernel" >/dev/null 2>&1 || die "apply (control) failed"
+reverted=
+for p in "$TOP"/patches/0005-*/*.patch; do
+	if patch -R -p1 -s --dry-run --fuzz=0 -d "$W/control" <"$p" >/dev/null 2>&1; then
+		patch -R -p1 -s --fuzz=0 -d "$W/control" <"$p" >/dev/null
+		reverted=$p
+		break
+	fi
+done
+if [ -z "$reverted" ]; then
+	echo "no 0005 variant reverse-applies to $FIXTURE: no control" >"$OUT/build-control.log"
+elif ! build "$W/control" "$OUT/build-control.log"; then
+	die "the control (no 0005) does not build: $(grep -m 3 -E 'error|ERROR' "$OUT/build-control.log")"
+fi
+
+# --- the initramfs -------------------------------------------------------
+R=$W/root
+mkdir -p "$R/bin" "$R/nvc/patched" "$R/nvc/control" "$R/lib/modules/$REL"
+cp "$BUSYBOX" "$R/bin/busybox"
+ln -s busybox "$R/bin/sh"
+cp "$TOP/tests/boot/init" "$R/init"
+chmod 755 "$R/init" "$R/bin/busybox"
+cp "$W/patched/kernel/nvidia.ko" "$W/patched/kernel/nvidia-vgpu-vfio.ko" "$R/nvc/patched/"
+if [ -f "$W/control/kernel/nvidia-vgpu-vfio.ko" ]; then
+	cp "$W/control/kernel/nvidia.ko" "$W/control/kernel/nvidia-vgpu-vfio.ko" "$R/nvc/control/"
+fi
+# In-tree modules, in load order: what our modules depend on (modinfo),
+# with vfio_iommu_type1 (vfio asks for it on demand), each with its own
+# dependencies first (modprobe --show-depends on the image's depmod).
+want=$(for k in "$R"/nvc/patched/*.ko; do modinfo -F depends "$k"; done | tr ',' '\n')
+: >"$R/nvc/deps"
+for m in $want vfio_iommu_type1; do
+	[ -n "$m" ] || continue
+	modprobe -d "$IMG/root" -S "$REL" --show-depends "$m" 2>>"$OUT/modprobe.log" |
+		sed -n 's/^insmod \([^ ]*\).*/\1/p'
+done | awk '!seen[$0]++' | while read -r k; do
+	rel_k=${k#"$IMG/root"}
+	mkdir -p "$R$(dirname "$rel_k")"
+	cp "$k" "$R$rel_k"
+	echo "$rel_k" >>"$R/nvc/deps"
+done
+(cd "$R" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) | gzip -1 >"$W/initrd.gz"
+{
+	echo "kernel $REL, image $VER: $(sed 's|.*/||' "$IMG/debs" | tr '\n' ' ')"
+	echo "fixture $FIXTURE; control reverts ${reverted:-nothing}"
+	echo "in-tree modules: $(sed 's|.*/||' "$R/nvc/deps" | tr '\n' ' ')"
+	for k in "$R"/nvc/patched/*.ko; do echo "$(basename "$k"): vermagic $(modinfo -F vermagic "$k")"; done
+} >"$OUT/info"
+
+# --- boot ------------------------------------------------------------------
+B0=$(date +%s)
+rc=0
+timeout "$TIMEOUT" nice -n 19 qemu-system-x86_64 -accel tcg -m 1024 -smp 1 \
+	-nographic -no-reboot -vga std -nic none \
+	-kernel "$IMG/vmlinuz" -initrd "$W/initrd.gz" \
+	-append 'console=ttyS0 panic=-1 quiet loglevel=4' \
+	</dev/null >"$OUT/serial.log" 2>&1 || rc=$?
+B1=$(date +%s)
+tr -d '\r' <"$OUT/serial.log" | sed -n 's/^.*NVC-STEP \([^ ]*\) \(pass\|fail\|skip\) \{0,1\}/\1 \2 /p' >"$OUT/steps"
+echo "boot $((B1 - B0)) total $((B1 - T0))" >"$OUT/seconds"
+rm -rf "$W"
+if ! grep -q NVC-DONE "$OUT/serial.log"; then
+	die "the guest did not finish (qemu exit $rc, timeout ${TIMEOUT}s): $(tr -d '\r' <"$OUT/serial.log" | grep -E 'Kernel panic|BUG|Oops|NVC-' | tail -n 3)"
+fi
+exit 0
