@@ -64,7 +64,7 @@ if [ ! -f "$IMG/ready" ]; then
 		skip_out "$pkg=$VER is not in the archive any more (the tree is older than the image); re-run tests/setup/kernels.sh $ID"
 	debs=$(nvc_download "$pkg=$VER" "$BOOT/debs") || die "download of $pkg=$VER failed"
 	for dep in $(sed -n 's/^Depends: //p' "$OUT/image.show" | head -n 1 | tr ',' '\n' |
-		sed -n "s/^ *\(linux-\(binary\|modules\)-$(printf '%s' "$REL" | sed 's/[.+]/\\&/g')\)\( .*\)\{0,1\}\$/\1/p"); do
+		sed -n "s/^ *\(linux-\(binary\|modules\)-$(printf '%s' "$REL" | sed 's/[.]/\\./g')\)\( .*\)\{0,1\}\$/\1/p"); do
 		debs="$debs $(nvc_download "$dep=$VER" "$BOOT/debs")" || die "download of $dep=$VER failed"
 	done
 	rm -rf "$IMG.tmp"; mkdir -p "$IMG.tmp/x"
@@ -107,7 +107,7 @@ cp -a "$TOP/tests/fixtures/drivers/$FIXTURE" "$W/patched"
 "$TOP/scripts/vgpu-compat" apply "$W/patched/kernel" >"$OUT/apply.log" 2>&1 ||
 	die "vgpu-compat apply failed: $(tail -n 5 "$OUT/apply.log")"
 build "$W/patched" "$OUT/build-patched.log" ||
-	die "the patched fixture does not build: $(grep -m 3 -E 'error|ERROR' "$OUT/build-patched.log")"
+	die "the patched fixture does not build: $(grep -m 3 -E 'error:|ERROR:' "$OUT/build-patched.log")"
 
 # The control: every patch, then topic 0005's taken out again (a variant
 # that reverse-applies), so the tree builds everywhere and differs from
@@ -125,7 +125,7 @@ done
 if [ -z "$reverted" ]; then
 	echo "no 0005 variant reverse-applies to $FIXTURE: no control" >"$OUT/build-control.log"
 elif ! build "$W/control" "$OUT/build-control.log"; then
-	die "the control (no 0005) does not build: $(grep -m 3 -E 'error|ERROR' "$OUT/build-control.log")"
+	die "the control (no 0005) does not build: $(grep -m 3 -E 'error:|ERROR:' "$OUT/build-control.log")"
 fi
 
 # --- the initramfs -------------------------------------------------------
