@@ -94,7 +94,7 @@ if [ ! -f "$IMG/ready" ]; then
 fi
 cp "$IMG/debs" "$OUT/image-debs"
 
-# --- our modules: the fixture patched, and the control without 0005 -----
+# --- our modules: the fixture patched, and the controls ------------------
 KB=$KT/build
 KS=$(sh "$TOP/scripts/kernel-source-dir" "$KB")
 build() {
@@ -109,36 +109,55 @@ cp -a "$TOP/tests/fixtures/drivers/$FIXTURE" "$W/patched"
 build "$W/patched" "$OUT/build-patched.log" ||
 	die "the patched fixture does not build: $(grep -m 3 -E 'error:|ERROR:' "$OUT/build-patched.log")"
 
-# The control: every patch, then topic 0005's taken out again (a variant
-# that reverse-applies), so the tree builds everywhere and differs from
-# the patched one only in how nvidia.ko exports the vGPU interface.
-cp -a "$TOP/tests/fixtures/drivers/$FIXTURE" "$W/control"
-"$TOP/scripts/vgpu-compat" apply "$W/control/kernel" >/dev/null 2>&1 || die "apply (control) failed"
-reverted=
-for p in "$TOP"/patches/0005-*/*.patch; do
-	if patch -R -p1 -s --dry-run --fuzz=0 -d "$W/control" <"$p" >/dev/null 2>&1; then
-		patch -R -p1 -s --fuzz=0 -d "$W/control" <"$p" >/dev/null
-		reverted=$p
-		break
-	fi
-done
-if [ -z "$reverted" ]; then
-	echo "no 0005 variant reverse-applies to $FIXTURE: no control" >"$OUT/build-control.log"
-elif ! build "$W/control" "$OUT/build-control.log"; then
-	die "the control (no 0005) does not build: $(grep -m 3 -E 'error:|ERROR:' "$OUT/build-control.log")"
+# Controls: every patch, then one topic's patch taken out again (the
+# variant that reverse-applies), so the tree builds everywhere and differs
+# from the patched one only at that break: 0005 (nvidia.ko exports the
+# vGPU interface for symbol_get(), 6.6), and, where the kernel has
+# .get_region_info_caps (6.19, probe NVC_VFIO_DEVICE_OPS_HAS_GET_REGION_INFO_CAPS
+# in the patched tree), 0202 (region info of mdev vGPUs).
+# control TOPIC: builds $W/control-TOPIC; a note in its log when no variant
+# reverse-applies (then there is no control, the guest skips it)
+control() {
+	cp -a "$TOP/tests/fixtures/drivers/$FIXTURE" "$W/control-$1"
+	"$TOP/scripts/vgpu-compat" apply "$W/control-$1/kernel" >/dev/null 2>&1 || die "apply (control $1) failed"
+	for p in "$TOP"/patches/"$1"-*/*.patch; do
+		if patch -R -p1 -s --dry-run --fuzz=0 -d "$W/control-$1" <"$p" >/dev/null 2>&1; then
+			patch -R -p1 -s --fuzz=0 -d "$W/control-$1" <"$p" >/dev/null
+			echo "control $1: reverted ${p#"$TOP"/}" >>"$OUT/info"
+			build "$W/control-$1" "$OUT/build-control-$1.log" ||
+				die "the control without $1 does not build: $(grep -m 3 -E 'error:|ERROR:' "$OUT/build-control-$1.log")"
+			return 0
+		fi
+	done
+	echo "control $1: no variant of patches/$1-* reverse-applies to $FIXTURE" >>"$OUT/info"
+}
+: >"$OUT/info"
+control 0005
+if grep -q '^#define NVC_VFIO_DEVICE_OPS_HAS_GET_REGION_INFO_CAPS 1' \
+	"$W/patched/kernel/nvidia-vgpu-compat/nvc-probes.h"; then
+	expect_0202=break
+	control 0202
+else
+	expect_0202=none
 fi
+# the user program, static, for the initramfs
+gcc -static -O2 -Wall -o "$W/vfio-open" "$TOP/tests/boot/vfio-open.c" >"$OUT/vfio-open.log" 2>&1 ||
+	die "tests/boot/vfio-open.c does not build: $(head -n 3 "$OUT/vfio-open.log")"
 
 # --- the initramfs -------------------------------------------------------
 R=$W/root
-mkdir -p "$R/bin" "$R/nvc/patched" "$R/nvc/control" "$R/lib/modules/$REL"
+mkdir -p "$R/bin" "$R/nvc/patched" "$R/lib/modules/$REL"
 cp "$BUSYBOX" "$R/bin/busybox"
 ln -s busybox "$R/bin/sh"
 cp "$TOP/tests/boot/init" "$R/init"
 chmod 755 "$R/init" "$R/bin/busybox"
-cp "$W/patched/kernel/nvidia.ko" "$W/patched/kernel/nvidia-vgpu-vfio.ko" "$R/nvc/patched/"
-if [ -f "$W/control/kernel/nvidia-vgpu-vfio.ko" ]; then
-	cp "$W/control/kernel/nvidia.ko" "$W/control/kernel/nvidia-vgpu-vfio.ko" "$R/nvc/control/"
-fi
+cp "$W/vfio-open" "$R/bin/vfio-open"
+echo "$expect_0202" >"$R/nvc/expect-0202"
+for t in patched control-0005 control-0202; do
+	[ -f "$W/$t/kernel/nvidia-vgpu-vfio.ko" ] || continue
+	mkdir -p "$R/nvc/$t"
+	cp "$W/$t/kernel/nvidia.ko" "$W/$t/kernel/nvidia-vgpu-vfio.ko" "$R/nvc/$t/"
+done
 # In-tree modules, in load order: what our modules depend on (modinfo),
 # with vfio_iommu_type1 (vfio asks for it on demand), each with its own
 # dependencies first (modprobe --show-depends on the image's depmod).
@@ -157,10 +176,10 @@ done
 (cd "$R" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) | gzip -1 >"$W/initrd.gz"
 {
 	echo "kernel $REL, image $VER: $(sed 's|.*/||' "$IMG/debs" | tr '\n' ' ')"
-	echo "fixture $FIXTURE; control reverts ${reverted:-nothing}"
+	echo "fixture $FIXTURE; vfio .get_region_info_caps break (0202): $expect_0202"
 	echo "in-tree modules: $(sed 's|.*/||' "$R/nvc/deps" | tr '\n' ' ')"
 	for k in "$R"/nvc/patched/*.ko; do echo "$(basename "$k"): vermagic $(modinfo -F vermagic "$k")"; done
-} >"$OUT/info"
+} >>"$OUT/info"
 
 # --- boot ------------------------------------------------------------------
 B0=$(date +%s)
