@@ -25,7 +25,7 @@ full) default="6.1 6.12 6.12-trixie 7-prev 7-newest" ;;
 esac
 [ $# -gt 0 ] || set -- $default
 # every step tests/boot/init reports, in its order
-STEPS="boot in-tree-modules nvidia-load vgpu-vfio-load mdev-parent mdev-create mdev-remove unload dmesg-clean control-no-0005"
+STEPS="boot in-tree-modules nvidia-load vgpu-vfio-load mdev-parent mdev-create vfio-open mdev-remove unload dmesg-clean control-no-0005 control-no-0202"
 
 B=$NVC_OUT/boot
 mkdir -p "$B"
