@@ -27,13 +27,19 @@ sed -n '/^Boot check: /,$p' "$NVC_OUT/t68.log"
 R=$NVC_OUT/boot/results.tsv
 [ -s "$R" ] || { fail "tests/boot/run.sh wrote no results"; tail -n 20 "$NVC_OUT/t68.log"; exit 0; }
 tab=$(printf '\t')
+# counts per kernel, read before the loop below writes table.tsv
+counts=$(awk -F '\t' '$4 == "pass" { p[$1]++ } $4 == "fail" { f[$1]++ } $4 == "skip" { s[$1]++ }
+	{ ids[$1] = 1 } END { for (i in ids) printf "%s %d passed, %d failed, %d skipped\n", i, p[i], f[i], s[i] }' "$R")
 while IFS=$tab read -r id rel st res why; do
 	case $res in
 	pass) pass "boot $id ($rel): $st: $why" ;;
 	skip) skip "boot $id ($rel): $st: $why" ;;
 	fail) fail "boot $id ($rel): $st: $why" ;;
-	-) table_row "boot-check (550.144.02 fixture)" "$rel" \
-		"$(awk -F '\t' -v i="$id" '$1 == i && $4 == "pass"' "$R" | wc -l) passed, $(awk -F '\t' -v i="$id" '$1 == i && $4 == "fail"' "$R" | wc -l) failed" \
-		"$why" "-" ;;
+	-)
+		secs=${why##* and boot }
+		table_row "boot-check (${NVC_BOOT_FIXTURE:-550.144.02} fixture)" "$rel" \
+			"$(printf '%s\n' "$counts" | awk -v i="$id" '$1 == i { $1 = ""; sub(/^ /, ""); print }')" \
+			"${why%%,*}" "${secs% s}"
+		;;
 	esac
 done <"$R"

@@ -90,6 +90,7 @@ if [ ! -f "$IMG/ready" ]; then
 	fi
 	depmod -b "$IMG.tmp/root" "$REL" 2>"$IMG.tmp/depmod.log" || die "depmod: $(cat "$IMG.tmp/depmod.log")"
 	rm -rf "$IMG.tmp/x"
+	# shellcheck disable=SC2086 # one word per .deb
 	printf '%s\n' $debs >"$IMG.tmp/debs"
 	touch "$IMG.tmp/ready"
 	rm -rf "$IMG"; mv "$IMG.tmp" "$IMG"
@@ -147,10 +148,10 @@ P1=$(date +%s)
 control 0005
 if grep -q '^#define NVC_VFIO_DEVICE_OPS_HAS_GET_REGION_INFO_CAPS 1' \
 	"$W/patched/kernel/nvidia-vgpu-compat/nvc-probes.h"; then
-	expect_0202=break
+	expect_0202='break'
 	control 0202
 else
-	expect_0202=none
+	expect_0202='none'
 fi
 P2=$(date +%s)
 echo "seconds: image $((P0 - T0)), apply + build $((P1 - P0)), controls $((P2 - P1))" >>"$OUT/info"

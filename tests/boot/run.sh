@@ -23,6 +23,7 @@ case $NVC_TIER in
 full) default="6.1 6.12 6.12-trixie 7-prev 7-newest" ;;
 *) default="6.1 6.12-trixie 7-newest" ;;
 esac
+# shellcheck disable=SC2086 # one word per kernel ID
 [ $# -gt 0 ] || set -- $default
 # every step tests/boot/init reports, in its order
 STEPS="boot in-tree-modules nvidia-load vgpu-vfio-load mdev-parent mdev-create vfio-open mdev-remove unload dmesg-clean control-no-0005 control-no-0202"
