@@ -60,7 +60,12 @@ rm -rf "$OUT"; mkdir -p "$OUT"
 
 # --- Debian's image: vmlinuz and the in-tree modules ours need ----------
 IMG=$BOOT/img/${REL}_$VER
-if [ ! -f "$IMG/ready" ]; then
+# what is taken from the image: vmlinuz and the module directories we load
+# from (vfio, mdev, irqbypass, iommufd; drm for Debian's real nvidia.ko); a
+# cache made with another list is made again
+PATTERNS="*vmlinuz* */kernel/drivers/vfio/* */kernel/virt/lib/* */kernel/drivers/iommu/*
+*/kernel/drivers/gpu/drm/drm*.ko* */modules.builtin* */modules.order"
+if [ ! -f "$IMG/ready" ] || [ "$(cat "$IMG/ready")" != "$PATTERNS" ]; then
 	pkg=linux-image-$REL
 	nvc_apt_cache show "$pkg=$VER" >"$OUT/image.show" 2>&1 ||
 		skip_out "$pkg=$VER is not in the archive any more (the tree is older than the image); re-run tests/setup/kernels.sh $ID"
@@ -71,10 +76,8 @@ if [ ! -f "$IMG/ready" ]; then
 	done
 	rm -rf "$IMG.tmp"; mkdir -p "$IMG.tmp/x"
 	for deb in $debs; do
-		# only vmlinuz and the module directories we load from
-		dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$IMG.tmp/x" --wildcards \
-			'*vmlinuz*' '*/kernel/drivers/vfio/*' '*/kernel/virt/lib/*' \
-			'*/kernel/drivers/iommu/*' '*/modules.builtin*' '*/modules.order' 2>/dev/null || true
+		# shellcheck disable=SC2086 # one word per pattern, no globbing
+		(set -f; dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$IMG.tmp/x" --wildcards $PATTERNS) 2>/dev/null || true
 	done
 	vmlinuz=$(find "$IMG.tmp/x" -type f -name 'vmlinuz*' | head -n 1)
 	[ -n "$vmlinuz" ] || die "no vmlinuz in $debs"
@@ -92,7 +95,7 @@ if [ ! -f "$IMG/ready" ]; then
 	rm -rf "$IMG.tmp/x"
 	# shellcheck disable=SC2086 # one word per .deb
 	printf '%s\n' $debs >"$IMG.tmp/debs"
-	touch "$IMG.tmp/ready"
+	printf '%s\n' "$PATTERNS" >"$IMG.tmp/ready"
 	rm -rf "$IMG"; mv "$IMG.tmp" "$IMG"
 fi
 cp "$IMG/debs" "$OUT/image-debs"
@@ -100,9 +103,26 @@ cp "$IMG/debs" "$OUT/image-debs"
 # --- our modules: the fixture patched, and the controls ------------------
 KB=$KT/build
 KS=$(sh "$TOP/scripts/kernel-source-dir" "$KB")
+# ccache through PATH, as tests/matrix.sh does (links named like the
+# compilers the trees call), in a cache of our own: a warm rerun rebuilds
+# in seconds. NVC_BOOT_CCACHE=0: without it.
+BPATH=$PATH
+if [ "${NVC_BOOT_CCACHE:-1}" = 1 ] && command -v ccache >/dev/null 2>&1; then
+	mkdir -p "$BOOT/bin" "$BOOT/ccache"
+	for c in cc gcc gcc-12 x86_64-linux-gnu-gcc x86_64-linux-gnu-gcc-12; do
+		[ -L "$BOOT/bin/$c" ] || ln -sf "$(command -v ccache)" "$BOOT/bin/$c"
+	done
+	BPATH=$BOOT/bin:$PATH
+	export CCACHE_DIR="$BOOT/ccache" CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-2G}"
+	export CCACHE_SLOPPINESS=include_file_ctime,include_file_mtime
+fi
+# build TREE LOG [MODULES]: the driver's own kernel/Makefile (Debian's
+# NVIDIA sources: TREE is that directory itself)
 build() {
-	LC_ALL=C nice -n 19 make -C "$1/kernel" -j"$(nproc)" SYSSRC="$KS" SYSOUT="$KB" \
-		NV_KERNEL_MODULES="nvidia nvidia-vgpu-vfio" modules >"$2" 2>&1
+	_bd=$1/kernel
+	[ -d "$_bd" ] || _bd=$1
+	PATH=$BPATH LC_ALL=C nice -n 19 make -C "$_bd" -j"$(nproc)" SYSSRC="$KS" SYSOUT="$KB" \
+		NV_KERNEL_MODULES="${3:-nvidia nvidia-vgpu-vfio}" modules >"$2" 2>&1
 }
 W=$OUT/work
 mkdir -p "$W"
@@ -155,6 +175,29 @@ else
 fi
 P2=$(date +%s)
 echo "seconds: image $((P0 - T0)), apply + build $((P1 - P0)), controls $((P2 - P1))" >>"$OUT/info"
+# Debian's real nvidia.ko (NVC_BOOT_REAL: a role of
+# tests/setup/nvidia-sources.sh, e.g. current-trixie, or a version), patched
+# by apply --allow-non-vgpu and built with its nv-kernel.o_binary
+REAL=${NVC_BOOT_REAL:-}
+real_why=
+if [ -z "$REAL" ]; then
+	real_why="NVC_BOOT_REAL not set (a role or version of Debian's NVIDIA sources; the full tier sets current-trixie)"
+else
+	rv=$(readlink "$NVC_CACHE/nvidia/$REAL" 2>/dev/null || echo "$REAL")
+	if [ ! -f "$NVC_CACHE/nvidia/$rv.ready" ]; then
+		real_why="Debian's NVIDIA sources $REAL are not prepared (tests/setup/nvidia-sources.sh)"
+	else
+		cp -a "$NVC_CACHE/nvidia/$rv" "$W/real"
+		chmod -R u+w "$W/real"
+		"$TOP/scripts/vgpu-compat" apply --allow-non-vgpu "$W/real" >"$OUT/apply-real.log" 2>&1 ||
+			die "apply on Debian's $rv failed: $(tail -n 3 "$OUT/apply-real.log")"
+		build "$W/real" "$OUT/build-real.log" nvidia ||
+			die "Debian's $rv does not build: $(grep -m 3 -E 'error:|ERROR:' "$OUT/build-real.log")"
+		echo "real: Debian's NVIDIA $rv ($REAL)" >>"$OUT/info"
+	fi
+fi
+P3=$(date +%s)
+[ -z "$REAL" ] || echo "seconds: real nvidia.ko apply + build $((P3 - P2))" >>"$OUT/info"
 # the user program, static, for the initramfs
 "$HOSTCC" -static -O2 -Wall -o "$W/vfio-open" "$TOP/tests/boot/vfio-open.c" >"$OUT/vfio-open.log" 2>&1 ||
 	die "tests/boot/vfio-open.c does not build: $(head -n 3 "$OUT/vfio-open.log")"
@@ -168,6 +211,13 @@ cp "$TOP/tests/boot/init" "$R/init"
 chmod 755 "$R/init" "$R/bin/busybox"
 cp "$W/vfio-open" "$R/bin/vfio-open"
 echo "$expect_0202" >"$R/nvc/expect-0202"
+if [ -f "$W/real/nvidia.ko" ]; then
+	mkdir -p "$R/nvc/real"
+	cp "$W/real/nvidia.ko" "$R/nvc/real/"
+	echo "$rv" >"$R/nvc/real/version"
+else
+	echo "${real_why:-nvidia.ko not built}" >"$R/nvc/real-why"
+fi
 for t in patched control-0005 control-0202; do
 	[ -f "$W/$t/kernel/nvidia-vgpu-vfio.ko" ] || continue
 	mkdir -p "$R/nvc/$t"
@@ -176,24 +226,33 @@ done
 # In-tree modules, in load order: what our modules depend on (modinfo),
 # with vfio_iommu_type1 (vfio asks for it on demand), each with its own
 # dependencies first (modprobe --show-depends on the image's depmod).
-want=$(for k in "$R"/nvc/patched/*.ko; do modinfo -F depends "$k"; done | tr ',' '\n')
+want=$(for k in "$R"/nvc/patched/*.ko "$R"/nvc/real/*.ko; do
+	[ ! -f "$k" ] || modinfo -F depends "$k"; done | tr ',' '\n')
 : >"$R/nvc/deps"
 for m in $want vfio_iommu_type1; do
 	[ -n "$m" ] || continue
 	modprobe -d "$IMG/root" -S "$REL" --show-depends "$m" 2>>"$OUT/modprobe.log" |
 		sed -n 's/^insmod \([^ ]*\).*/\1/p'
-done | awk '!seen[$0]++' | while read -r k; do
+done | awk '!seen[$0]++' >"$W/deps"
+# a dependency the image extract lacks would only show as "Unknown symbol"
+# in the guest: say so here
+if [ -s "$OUT/modprobe.log" ]; then
+	die "in-tree modules missing from the image extract: $(head -n 3 "$OUT/modprobe.log")"
+fi
+while read -r k; do
 	rel_k=${k#"$IMG/root"}
 	mkdir -p "$R$(dirname "$rel_k")"
 	cp "$k" "$R$rel_k"
 	echo "$rel_k" >>"$R/nvc/deps"
-done
+done <"$W/deps"
 (cd "$R" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) | gzip -1 >"$W/initrd.gz"
 {
 	echo "kernel $REL, image $VER: $(sed 's|.*/||' "$IMG/debs" | tr '\n' ' ')"
 	echo "fixture $FIXTURE; vfio .get_region_info_caps break (0202): $expect_0202"
 	echo "in-tree modules: $(sed 's|.*/||' "$R/nvc/deps" | tr '\n' ' ')"
-	for k in "$R"/nvc/patched/*.ko; do echo "$(basename "$k"): vermagic $(modinfo -F vermagic "$k")"; done
+	for k in "$R"/nvc/patched/*.ko "$R"/nvc/real/*.ko; do
+		[ ! -f "$k" ] || echo "${k#"$R"/nvc/}: vermagic $(modinfo -F vermagic "$k")"
+	done
 } >>"$OUT/info"
 
 # --- boot ------------------------------------------------------------------

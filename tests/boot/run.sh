@@ -20,13 +20,16 @@ NVC_CACHE=${NVC_CACHE:-/var/cache/nvidia-vgpu-compat}
 export NVC_CACHE
 NVC_TIER=${NVC_TIER:-ci}
 case $NVC_TIER in
-full) default="6.1 6.12 6.12-trixie 7-prev 7-newest" ;;
+full)
+	default="6.1 6.12 6.12-trixie 7-prev 7-newest"
+	export NVC_BOOT_REAL="${NVC_BOOT_REAL-current-trixie}"
+	;;
 *) default="6.1 6.12-trixie 7-newest" ;;
 esac
 # shellcheck disable=SC2086 # one word per kernel ID
 [ $# -gt 0 ] || set -- $default
 # every step tests/boot/init reports, in its order
-STEPS="boot in-tree-modules nvidia-load vgpu-vfio-load mdev-parent mdev-create vfio-open mdev-remove unload dmesg-clean control-no-0005 control-no-0202"
+STEPS="boot in-tree-modules nvidia-load vgpu-vfio-load mdev-parent mdev-create vfio-open mdev-remove unload dmesg-clean control-no-0005 control-no-0202 real-nvidia"
 
 B=$NVC_OUT/boot
 mkdir -p "$B"
