@@ -7,7 +7,7 @@
 #   sudo make uninstall DRIVER_VERSION=<ver> [KERNELS="..."]
 #   make check            the CI tier (sets up kernels and tools itself)
 #   make check-full       every test: also the second newest 7.x and the matrix
-#   make boot-check       boot Debian's kernels under QEMU, load the modules
+#   make boot-check       boot Debian's kernels under QEMU, load the modules [BOOT_KERNELS="6.1 7-newest"]
 #
 # In a DKMS source tree made by "vgpu-compat import" (DKMS runs this):
 #   make KVER=<release> KDIR=<kernel build dir> modules

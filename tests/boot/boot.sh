@@ -23,6 +23,8 @@
 # linux-modules-*; its Depends say which.
 #
 # NVC_BOOT_FIXTURE (default 550.144.02): the fixture driver;
+# NVC_BOOT_REAL (a role of tests/setup/nvidia-sources.sh or a version): also
+# Debian's real nvidia.ko; NVC_BOOT_CCACHE=0: builds without ccache;
 # NVC_BOOT_TIMEOUT (default 600 s): QEMU's limit.
 set -eu
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
@@ -43,7 +45,7 @@ die() { echo "boot.sh $ID: $*" >&2; exit 1; }
 command -v qemu-system-x86_64 >/dev/null 2>&1 ||
 	skip_out "qemu-system-x86_64 not installed (Debian package qemu-system-x86; tests/setup/deps.sh)"
 BUSYBOX=$(command -v busybox 2>/dev/null || true)
-if [ -z "$BUSYBOX" ] || ! file -L "$BUSYBOX" 2>/dev/null | grep -q 'statically linked'; then
+if [ -z "$BUSYBOX" ] || ! LC_ALL=C ldd "$BUSYBOX" 2>&1 | grep -q 'not a dynamic executable'; then
 	skip_out "no static busybox (Debian package busybox-static)"
 fi
 for t in cpio gzip depmod modprobe modinfo dpkg-deb xz; do
@@ -65,6 +67,9 @@ IMG=$BOOT/img/${REL}_$VER
 # cache made with another list is made again
 PATTERNS="*vmlinuz* */kernel/drivers/vfio/* */kernel/virt/lib/* */kernel/drivers/iommu/*
 */kernel/drivers/gpu/drm/drm*.ko* */modules.builtin* */modules.order"
+mkdir -p "$BOOT"
+exec 9>"$BOOT/.lock"
+flock 9    # one extract at a time (two runs on one cache)
 if [ ! -f "$IMG/ready" ] || [ "$(cat "$IMG/ready")" != "$PATTERNS" ]; then
 	pkg=linux-image-$REL
 	nvc_apt_cache show "$pkg=$VER" >"$OUT/image.show" 2>&1 ||
@@ -98,6 +103,7 @@ if [ ! -f "$IMG/ready" ] || [ "$(cat "$IMG/ready")" != "$PATTERNS" ]; then
 	printf '%s\n' "$PATTERNS" >"$IMG.tmp/ready"
 	rm -rf "$IMG"; mv "$IMG.tmp" "$IMG"
 fi
+flock -u 9
 cp "$IMG/debs" "$OUT/image-debs"
 
 # --- our modules: the fixture patched, and the controls ------------------
