@@ -7,6 +7,7 @@
 #   sudo make uninstall DRIVER_VERSION=<ver> [KERNELS="..."]
 #   make check            the CI tier (sets up kernels and tools itself)
 #   make check-full       every test: also the second newest 7.x and the matrix
+#   make boot-check       boot Debian's kernels under QEMU, load the modules [BOOT_KERNELS="6.1 7-newest"]
 #
 # In a DKMS source tree made by "vgpu-compat import" (DKMS runs this):
 #   make KVER=<release> KDIR=<kernel build dir> modules
@@ -21,7 +22,7 @@ KERNELS ?= $(KVER)
 MODULES := nvidia nvidia-vgpu-vfio
 VGPU_COMPAT := ./scripts/vgpu-compat
 
-.PHONY: all modules clean install uninstall check check-full matrix bench help
+.PHONY: all modules clean install uninstall check check-full boot-check matrix bench help
 
 all: modules
 
@@ -62,6 +63,9 @@ check:
 check-full:
 	NVC_TIER=full sh tests/run.sh
 
+boot-check:
+	sh tests/boot/run.sh $(BOOT_KERNELS)
+
 matrix:
 	sh tests/matrix.sh
 
@@ -69,4 +73,4 @@ bench:
 	sh tests/bench.sh
 
 help:
-	@sed -n '3,13p' Makefile
+	@sed -n '3,14p' Makefile

@@ -12,10 +12,12 @@ NVC_SETUP_DIR=$(cd "$(dirname "$0")" && pwd)
 nvc_setup_init deps
 
 # gcc-12 and make: Debian's 6.1/6.12 headers call gcc-12 by name
+# qemu-system-x86, busybox-static (and cpio): the boot test (t68, make boot-check)
 PACKAGES="dkms makeself quilt coccinelle bc flex bison libelf-dev libssl-dev dwarves
 xz-utils kmod python3 rsync cpio patch git shellcheck openssl gcc-12 make
 debhelper lintian fakeroot dpkg-dev
-ccache"
+ccache
+qemu-system-x86 busybox-static"
 
 export DEBIAN_FRONTEND=noninteractive
 # wait for other apt/dpkg users instead of failing on their lock

@@ -1,0 +1,279 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+#
+# tests/boot/boot.sh ID OUTDIR: boot Debian's real kernel of the prepared
+# kernel tree ID ($NVC_CACHE/kernels/ID, tests/setup/kernels.sh) under QEMU
+# (TCG) with a busybox initramfs holding a fixture driver built by us for
+# that tree, and record what tests/boot/init reports, one line per step:
+#   OUTDIR/steps     "<step> pass|fail|skip <reason>"
+#   OUTDIR/serial.log  the whole serial console; OUTDIR/build-*.log
+#   OUTDIR/seconds   wall time of the boot alone, and of everything
+# Exit 0 when the guest ran to its end (the steps say what passed), 77 when
+# the kernel cannot be booted here (the reason on stdout: no qemu, no
+# prepared tree, the image version gone from the archive), 1 otherwise.
+#
+# Which image: linux-image-<release> of exactly the version whose headers
+# (or Module.symvers, for trees built from linux-source) the tree carries
+# (its "packages" file), fetched with the private apt configuration of
+# tests/lib/apt.sh (the machine's mirror) and cached, keyed by version, in
+# $NVC_CACHE/boot/. So vermagic and, where CONFIG_MODVERSIONS is on (6.1,
+# 6.12), the CRCs modpost wrote into our modules come from that very
+# build of Debian's kernel. Debian's 7.x images are split: linux-image-* is
+# a metapackage, vmlinuz is in linux-binary-*, the modules (xz) in
+# linux-modules-*; its Depends say which.
+#
+# NVC_BOOT_FIXTURE (default 550.144.02): the fixture driver;
+# NVC_BOOT_REAL (a role of tests/setup/nvidia-sources.sh or a version): also
+# Debian's real nvidia.ko; NVC_BOOT_CCACHE=0: builds without ccache;
+# NVC_BOOT_TIMEOUT (default 600 s): QEMU's limit.
+set -eu
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=tests/lib/apt.sh
+. "$TOP/tests/lib/apt.sh"
+
+[ $# -eq 2 ] || { echo "usage: boot.sh ID OUTDIR" >&2; exit 2; }
+ID=$1 OUT=$2
+FIXTURE=NVIDIA-Linux-x86_64-${NVC_BOOT_FIXTURE:-550.144.02}-vgpu-kvm
+TIMEOUT=${NVC_BOOT_TIMEOUT:-600}
+KT=$NVC_CACHE/kernels/$ID
+BOOT=$NVC_CACHE/boot
+T0=$(date +%s)
+
+skip_out() { echo "$*"; exit 77; }
+die() { echo "boot.sh $ID: $*" >&2; exit 1; }
+
+command -v qemu-system-x86_64 >/dev/null 2>&1 ||
+	skip_out "qemu-system-x86_64 not installed (Debian package qemu-system-x86; tests/setup/deps.sh)"
+BUSYBOX=$(command -v busybox 2>/dev/null || true)
+if [ -z "$BUSYBOX" ] || ! LC_ALL=C ldd "$BUSYBOX" 2>&1 | grep -q 'not a dynamic executable'; then
+	skip_out "no static busybox (Debian package busybox-static)"
+fi
+for t in cpio gzip depmod modprobe modinfo dpkg-deb xz; do
+	command -v "$t" >/dev/null 2>&1 || skip_out "$t not installed"
+done
+HOSTCC=$(command -v gcc 2>/dev/null || command -v gcc-12 2>/dev/null || true)
+[ -n "$HOSTCC" ] || skip_out "no gcc for tests/boot/vfio-open.c"
+[ -f "$KT/ready" ] || skip_out "kernel tree $ID is not prepared (tests/setup/kernels.sh $ID)"
+
+REL=$(cat "$KT/release")
+VER=$(awk -v p="linux-headers-$REL" '$1 == p { print $2; exit }' "$KT/packages")
+[ -n "$VER" ] || die "$KT/packages names no linux-headers-$REL"
+rm -rf "$OUT"; mkdir -p "$OUT"
+
+# --- Debian's image: vmlinuz and the in-tree modules ours need ----------
+IMG=$BOOT/img/${REL}_$VER
+# what is taken from the image: vmlinuz and the module directories we load
+# from (vfio, mdev, irqbypass, iommufd; drm for Debian's real nvidia.ko); a
+# cache made with another list is made again
+PATTERNS="*vmlinuz* */kernel/drivers/vfio/* */kernel/virt/lib/* */kernel/drivers/iommu/*
+*/kernel/drivers/gpu/drm/drm*.ko* */modules.builtin* */modules.order"
+mkdir -p "$BOOT"
+exec 9>"$BOOT/.lock"
+flock 9    # one extract at a time (two runs on one cache)
+if [ ! -f "$IMG/ready" ] || [ "$(cat "$IMG/ready")" != "$PATTERNS" ]; then
+	pkg=linux-image-$REL
+	nvc_apt_cache show "$pkg=$VER" >"$OUT/image.show" 2>&1 ||
+		skip_out "$pkg=$VER is not in the archive any more (the tree is older than the image); re-run tests/setup/kernels.sh $ID"
+	debs=$(nvc_download "$pkg=$VER" "$BOOT/debs") || die "download of $pkg=$VER failed"
+	for dep in $(sed -n 's/^Depends: //p' "$OUT/image.show" | head -n 1 | tr ',' '\n' |
+		sed -n "s/^ *\(linux-\(binary\|modules\)-$(printf '%s' "$REL" | sed 's/[.]/\\./g')\)\( .*\)\{0,1\}\$/\1/p"); do
+		debs="$debs $(nvc_download "$dep=$VER" "$BOOT/debs")" || die "download of $dep=$VER failed"
+	done
+	rm -rf "$IMG.tmp"; mkdir -p "$IMG.tmp/x"
+	for deb in $debs; do
+		# shellcheck disable=SC2086 # one word per pattern, no globbing
+		(set -f; dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$IMG.tmp/x" --wildcards $PATTERNS) 2>/dev/null || true
+	done
+	vmlinuz=$(find "$IMG.tmp/x" -type f -name 'vmlinuz*' | head -n 1)
+	[ -n "$vmlinuz" ] || die "no vmlinuz in $debs"
+	mv "$vmlinuz" "$IMG.tmp/vmlinuz"
+	mods=$(find "$IMG.tmp/x" -type d -path "*/lib/modules/$REL" | head -n 1)
+	[ -n "$mods" ] || die "no lib/modules/$REL in $debs"
+	mkdir -p "$IMG.tmp/root/lib/modules"
+	mv "$mods" "$IMG.tmp/root/lib/modules/$REL"
+	find "$IMG.tmp/root" -name '*.ko.xz' -exec xz -d {} +
+	if find "$IMG.tmp/root" -name '*.ko.zst' | grep -q .; then
+		command -v zstd >/dev/null 2>&1 || die "zstd-compressed modules and no zstd"
+		find "$IMG.tmp/root" -name '*.ko.zst' -exec zstd -q -d --rm {} +
+	fi
+	depmod -b "$IMG.tmp/root" "$REL" 2>"$IMG.tmp/depmod.log" || die "depmod: $(cat "$IMG.tmp/depmod.log")"
+	rm -rf "$IMG.tmp/x"
+	# shellcheck disable=SC2086 # one word per .deb
+	printf '%s\n' $debs >"$IMG.tmp/debs"
+	printf '%s\n' "$PATTERNS" >"$IMG.tmp/ready"
+	rm -rf "$IMG"; mv "$IMG.tmp" "$IMG"
+fi
+flock -u 9
+cp "$IMG/debs" "$OUT/image-debs"
+
+# --- our modules: the fixture patched, and the controls ------------------
+KB=$KT/build
+KS=$(sh "$TOP/scripts/kernel-source-dir" "$KB")
+# ccache through PATH, as tests/matrix.sh does (links named like the
+# compilers the trees call), in a cache of our own: a warm rerun rebuilds
+# in seconds. NVC_BOOT_CCACHE=0: without it.
+BPATH=$PATH
+if [ "${NVC_BOOT_CCACHE:-1}" = 1 ] && command -v ccache >/dev/null 2>&1; then
+	mkdir -p "$BOOT/bin" "$BOOT/ccache"
+	for c in cc gcc gcc-12 x86_64-linux-gnu-gcc x86_64-linux-gnu-gcc-12; do
+		[ -L "$BOOT/bin/$c" ] || ln -sf "$(command -v ccache)" "$BOOT/bin/$c"
+	done
+	BPATH=$BOOT/bin:$PATH
+	export CCACHE_DIR="$BOOT/ccache" CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-2G}"
+	export CCACHE_SLOPPINESS=include_file_ctime,include_file_mtime
+fi
+# build TREE LOG [MODULES]: the driver's own kernel/Makefile (Debian's
+# NVIDIA sources: TREE is that directory itself)
+build() {
+	_bd=$1/kernel
+	[ -d "$_bd" ] || _bd=$1
+	PATH=$BPATH LC_ALL=C nice -n 19 make -C "$_bd" -j"$(nproc)" SYSSRC="$KS" SYSOUT="$KB" \
+		NV_KERNEL_MODULES="${3:-nvidia nvidia-vgpu-vfio}" modules >"$2" 2>&1
+}
+W=$OUT/work
+mkdir -p "$W"
+cp -a "$TOP/tests/fixtures/drivers/$FIXTURE" "$W/patched"
+"$TOP/scripts/vgpu-compat" apply "$W/patched/kernel" >"$OUT/apply.log" 2>&1 ||
+	die "vgpu-compat apply failed: $(tail -n 5 "$OUT/apply.log")"
+P0=$(date +%s)
+build "$W/patched" "$OUT/build-patched.log" ||
+	die "the patched fixture does not build: $(grep -m 3 -E 'error:|ERROR:' "$OUT/build-patched.log")"
+
+# Controls: every patch, then one topic's patch taken out again (the
+# variant that reverse-applies), so the tree builds everywhere and differs
+# from the patched one only at that break: 0005 (nvidia.ko exports the
+# vGPU interface for symbol_get(), 6.6), and, where the kernel has
+# .get_region_info_caps (6.19, probe NVC_VFIO_DEVICE_OPS_HAS_GET_REGION_INFO_CAPS
+# in the patched tree), 0202 (region info of mdev vGPUs).
+# control TOPIC: $W/control-TOPIC, a copy of the built patched tree with
+# that topic reverted and the objects of the files it touches removed, so
+# make rebuilds only those (a few seconds, not a whole build); the control's
+# modules must differ from the patched ones. When no variant reverse-applies
+# there is no control (noted in info; the guest skips it).
+control() {
+	for p in "$TOP"/patches/"$1"-*/*.patch; do
+		patch -R -p1 -s --dry-run --fuzz=0 -d "$W/patched" <"$p" >/dev/null 2>&1 || continue
+		cp -a "$W/patched" "$W/control-$1"
+		patch -R -p1 -s --fuzz=0 -d "$W/control-$1" <"$p" >/dev/null
+		sed -n 's|^+++ b/\(kernel/.*\)\.c\([[:space:]].*\)\{0,1\}$|\1.o|p' "$p" | while read -r o; do
+			rm -f "$W/control-$1/$o"
+		done
+		echo "control $1: reverted ${p#"$TOP"/}" >>"$OUT/info"
+		build "$W/control-$1" "$OUT/build-control-$1.log" ||
+			die "the control without $1 does not build: $(grep -m 3 -E 'error:|ERROR:' "$OUT/build-control-$1.log")"
+		if cmp -s "$W/patched/kernel/nvidia.ko" "$W/control-$1/kernel/nvidia.ko" &&
+			cmp -s "$W/patched/kernel/nvidia-vgpu-vfio.ko" "$W/control-$1/kernel/nvidia-vgpu-vfio.ko"; then
+			die "the control without $1 built the same modules as the patched tree"
+		fi
+		return 0
+	done
+	echo "control $1: no variant of patches/$1-* reverse-applies to $FIXTURE" >>"$OUT/info"
+}
+: >"$OUT/info"
+P1=$(date +%s)
+control 0005
+if grep -q '^#define NVC_VFIO_DEVICE_OPS_HAS_GET_REGION_INFO_CAPS 1' \
+	"$W/patched/kernel/nvidia-vgpu-compat/nvc-probes.h"; then
+	expect_0202='break'
+	control 0202
+else
+	expect_0202='none'
+fi
+P2=$(date +%s)
+echo "seconds: image $((P0 - T0)), apply + build $((P1 - P0)), controls $((P2 - P1))" >>"$OUT/info"
+# Debian's real nvidia.ko (NVC_BOOT_REAL: a role of
+# tests/setup/nvidia-sources.sh, e.g. current-trixie, or a version), patched
+# by apply --allow-non-vgpu and built with its nv-kernel.o_binary
+REAL=${NVC_BOOT_REAL:-}
+real_why=
+if [ -z "$REAL" ]; then
+	real_why="NVC_BOOT_REAL not set (a role or version of Debian's NVIDIA sources; the full tier sets current-trixie)"
+else
+	rv=$(readlink "$NVC_CACHE/nvidia/$REAL" 2>/dev/null || echo "$REAL")
+	if [ ! -f "$NVC_CACHE/nvidia/$rv.ready" ]; then
+		real_why="Debian's NVIDIA sources $REAL are not prepared (tests/setup/nvidia-sources.sh)"
+	else
+		cp -a "$NVC_CACHE/nvidia/$rv" "$W/real"
+		chmod -R u+w "$W/real"
+		"$TOP/scripts/vgpu-compat" apply --allow-non-vgpu "$W/real" >"$OUT/apply-real.log" 2>&1 ||
+			die "apply on Debian's $rv failed: $(tail -n 3 "$OUT/apply-real.log")"
+		build "$W/real" "$OUT/build-real.log" nvidia ||
+			die "Debian's $rv does not build: $(grep -m 3 -E 'error:|ERROR:' "$OUT/build-real.log")"
+		echo "real: Debian's NVIDIA $rv ($REAL)" >>"$OUT/info"
+	fi
+fi
+P3=$(date +%s)
+[ -z "$REAL" ] || echo "seconds: real nvidia.ko apply + build $((P3 - P2))" >>"$OUT/info"
+# the user program, static, for the initramfs
+"$HOSTCC" -static -O2 -Wall -o "$W/vfio-open" "$TOP/tests/boot/vfio-open.c" >"$OUT/vfio-open.log" 2>&1 ||
+	die "tests/boot/vfio-open.c does not build: $(head -n 3 "$OUT/vfio-open.log")"
+
+# --- the initramfs -------------------------------------------------------
+R=$W/root
+mkdir -p "$R/bin" "$R/nvc/patched" "$R/lib/modules/$REL"
+cp "$BUSYBOX" "$R/bin/busybox"
+ln -s busybox "$R/bin/sh"
+cp "$TOP/tests/boot/init" "$R/init"
+chmod 755 "$R/init" "$R/bin/busybox"
+cp "$W/vfio-open" "$R/bin/vfio-open"
+echo "$expect_0202" >"$R/nvc/expect-0202"
+if [ -f "$W/real/nvidia.ko" ]; then
+	mkdir -p "$R/nvc/real"
+	cp "$W/real/nvidia.ko" "$R/nvc/real/"
+	echo "$rv" >"$R/nvc/real/version"
+else
+	echo "${real_why:-nvidia.ko not built}" >"$R/nvc/real-why"
+fi
+for t in patched control-0005 control-0202; do
+	[ -f "$W/$t/kernel/nvidia-vgpu-vfio.ko" ] || continue
+	mkdir -p "$R/nvc/$t"
+	cp "$W/$t/kernel/nvidia.ko" "$W/$t/kernel/nvidia-vgpu-vfio.ko" "$R/nvc/$t/"
+done
+# In-tree modules, in load order: what our modules depend on (modinfo),
+# with vfio_iommu_type1 (vfio asks for it on demand), each with its own
+# dependencies first (modprobe --show-depends on the image's depmod).
+want=$(for k in "$R"/nvc/patched/*.ko "$R"/nvc/real/*.ko; do
+	[ ! -f "$k" ] || modinfo -F depends "$k"; done | tr ',' '\n')
+: >"$R/nvc/deps"
+for m in $want vfio_iommu_type1; do
+	[ -n "$m" ] || continue
+	modprobe -d "$IMG/root" -S "$REL" --show-depends "$m" 2>>"$OUT/modprobe.log" |
+		sed -n 's/^insmod \([^ ]*\).*/\1/p'
+done | awk '!seen[$0]++' >"$W/deps"
+# a dependency the image extract lacks would only show as "Unknown symbol"
+# in the guest: say so here
+if [ -s "$OUT/modprobe.log" ]; then
+	die "in-tree modules missing from the image extract: $(head -n 3 "$OUT/modprobe.log")"
+fi
+while read -r k; do
+	rel_k=${k#"$IMG/root"}
+	mkdir -p "$R$(dirname "$rel_k")"
+	cp "$k" "$R$rel_k"
+	echo "$rel_k" >>"$R/nvc/deps"
+done <"$W/deps"
+(cd "$R" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) | gzip -1 >"$W/initrd.gz"
+{
+	echo "kernel $REL, image $VER: $(sed 's|.*/||' "$IMG/debs" | tr '\n' ' ')"
+	echo "fixture $FIXTURE; vfio .get_region_info_caps break (0202): $expect_0202"
+	echo "in-tree modules: $(sed 's|.*/||' "$R/nvc/deps" | tr '\n' ' ')"
+	for k in "$R"/nvc/patched/*.ko "$R"/nvc/real/*.ko; do
+		[ ! -f "$k" ] || echo "${k#"$R"/nvc/}: vermagic $(modinfo -F vermagic "$k")"
+	done
+} >>"$OUT/info"
+
+# --- boot ------------------------------------------------------------------
+B0=$(date +%s)
+rc=0
+timeout "$TIMEOUT" nice -n 19 qemu-system-x86_64 -accel tcg -m 1024 -smp 1 \
+	-nographic -no-reboot -vga std -nic none \
+	-kernel "$IMG/vmlinuz" -initrd "$W/initrd.gz" \
+	-append 'console=ttyS0 panic=-1 quiet loglevel=4' \
+	</dev/null >"$OUT/serial.log" 2>&1 || rc=$?
+B1=$(date +%s)
+tr -d '\r' <"$OUT/serial.log" | sed -n 's/^.*NVC-STEP \([^ ]*\) \(pass\|fail\|skip\) \{0,1\}/\1 \2 /p' >"$OUT/steps"
+echo "boot $((B1 - B0)) total $((B1 - T0))" >"$OUT/seconds"
+rm -rf "$W"
+if ! grep -q NVC-DONE "$OUT/serial.log"; then
+	die "the guest did not finish (qemu exit $rc, timeout ${TIMEOUT}s): $(tr -d '\r' <"$OUT/serial.log" | grep -E 'Kernel panic|BUG|Oops|NVC-' | tail -n 3)"
+fi
+exit 0
