@@ -252,7 +252,7 @@ for p in "$TOP"/patches/[0-9][0-9][0-9][0-9]-*/*.patch "$TOP"/patches/[0-9][0-9]
 	case $p in
 	*.cocci) sed -n '\|^// ---$|q; \|^//|!q; s|^// \{0,1\}||p' "$p" ;;
 	*) sed -n '/^---$/q; p' "$p" ;;
-	esac | sed -n -E "s/^(X-Residue|X-Residue-Missing|X-Native-Guard): /$t &/p"
+	esac | sed -n -E "s/^(X-Residue|X-Residue-Missing|X-Native-Guard|X-Native-Stub): /$t &/p"
 done | LC_ALL=C sort -u >"$W/rules.txt"
 cmp -s "$W/rules.txt" "$TOP/patches/residue.rules" &&
 	pass "patches/residue.rules holds exactly the residue rules of the headers" ||

@@ -187,7 +187,7 @@ function cpp_match(s, re,   t, off, e) {
 #   "topic needed|applied VARIANT" (layer topics) / "topic try V1,V2,..."
 # where "try" means: ask patch(1), variants in order.  Also writes the
 # residue rules of every topic (X-Residue, X-Residue-Missing,
-# X-Native-Guard, from the headers and patches/residue.rules) to
+# X-Native-Guard, X-Native-Stub, from the headers and patches/residue.rules) to
 # $tmp/rules, for residue_scan.
 pre_scan() { # pre_scan KDIR
 	ps_cat=$NVC_PATCHES/residue.rules
@@ -234,6 +234,9 @@ pre_scan() { # pre_scan KDIR
 		if (w[1] == "X-Residue:") { sub(/^X-Residue: [^ ]+ /, "", r); rule("R\t" t "\t" w[2] "\t" r); rere[r] = 1 }
 		else if (w[1] == "X-Residue-Missing:") { sub(/^X-Residue-Missing: [^ ]+ [^ ]+ /, "", r); rule("M\t" t "\t" w[2] "\t" r "\t" w[3]); rere[r] = 1 }
 		else if (w[1] == "X-Native-Guard:") rule("G\t" t "\t" w[2] "\t" w[3])
+		# The driver branch that compiles to an error stub: a use of
+		# the new API there does not count as the site rewritten.
+		else if (w[1] == "X-Native-Stub:") rule("S\t" t "\t" w[2] "\t" w[3])
 	}
 	# patches/residue.rules: "TOPIC HEADER-LINE", the same rules, kept
 	# apart so that they outlive a deleted topic directory.
@@ -255,7 +258,7 @@ pre_scan() { # pre_scan KDIR
 	}
 	hdr && /^---$/ { hdr = 0; next }
 	hdr && /^X-Native-Fix: / { nn[topic]++; nf[topic, nn[topic]] = $2; r = $0; sub(/^X-Native-Fix: [^ ]+ /, "", r); nr[topic, nn[topic]] = r; nv[topic, nn[topic]] = variant; next }
-	hdr && /^X-Native-Stub: / { if (!((topic, $2, $3) in sseen)) { sseen[topic, $2, $3] = 1; ns[topic]++; nse[topic, ns[topic]] = $2; nss[topic, ns[topic]] = $3 }; next }
+	hdr && /^X-Native-Stub: / { if (!((topic, $2, $3) in sseen)) { sseen[topic, $2, $3] = 1; ns[topic]++; nse[topic, ns[topic]] = $2; nss[topic, ns[topic]] = $3 }; residue_header(topic, $0); next }
 	hdr && /^X-Needed-If: / { lf[topic] = $2; r = $0; sub(/^X-Needed-If: [^ ]+ /, "", r); lr[topic] = r; lv[topic] = variant; next }
 	hdr && /^X-Site: / { no[topic]++; of[topic, no[topic]] = $2; r = $0; sub(/^X-Site: [^ ]+ /, "", r); or[topic, no[topic]] = r; next }
 	hdr && /^X-(Residue|Residue-Missing|Native-Guard): / { residue_header(topic, $0); next }

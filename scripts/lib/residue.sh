@@ -80,6 +80,7 @@ residue_scan() {
 			if (f[1] == "R") { nR++; Rt[nR] = f[2]; Rg[nR] = glob_re(f[3]); Re[nR] = f[4] }
 			else if (f[1] == "M") { nM++; Mt[nM] = f[2]; Mg[nM] = glob_re(f[3]); Me[nM] = f[4]; Mp[nM] = f[5] }
 			else if (f[1] == "G") cpp_rule("g:" f[2], f[3], f[4])
+			else if (f[1] == "S") cpp_rule("s:" f[2], f[3], f[4])
 		}
 		close(rules)
 	}
@@ -113,7 +114,10 @@ residue_scan() {
 			}
 			for (i = 1; i <= nm; i++) {
 				r = fm[i]
-				if (cpp_match(code, Mp[r])) for (d = 0; d <= bd; d++) hp[r, bs[d]] = 1
+				# the new API, unless in the branch X-Native-Stub names
+				# (it compiles to an error stub where the old API is gone)
+				if (cpp_match(code, Mp[r]) && !index(cpp_keys, "|s:" Mt[r] "|"))
+					for (d = 0; d <= bd; d++) hp[r, bs[d]] = 1
 				if (cpp_match(code, Me[r]) && !index(cpp_keys, "|g:" Mt[r] "|")) {
 					np++; pi[np] = r; pb[np] = bs[bd]; pl[np] = FNR; pm[np] = substr(code, cpp_ms, cpp_ml); plive[np] = 1
 				}

@@ -76,7 +76,7 @@ for c in "$TOP"/patches/[0-9][0-9][0-9][0-9]-*/*.cocci; do
 done
 
 # residue.rules: every topic's residue rules (X-Residue, X-Residue-Missing,
-# X-Native-Guard) in one file, "TOPIC HEADER-LINE".  vgpu-compat reads them
+# X-Native-Guard, X-Native-Stub) in one file, "TOPIC HEADER-LINE".  vgpu-compat reads them
 # from here as well as from the headers, so that deleting a topic's
 # directory leaves its old API to be found by the residue check (t17).
 for p in "$OUT"/[0-9][0-9][0-9][0-9]-*/*.patch "$OUT"/[0-9][0-9][0-9][0-9]-*/*.cocci; do
@@ -85,5 +85,5 @@ for p in "$OUT"/[0-9][0-9][0-9][0-9]-*/*.patch "$OUT"/[0-9][0-9][0-9][0-9]-*/*.c
 	case $p in
 	*.cocci) sed -n '\|^// ---$|q; \|^//|!q; s|^// \{0,1\}||p' "$p" ;;
 	*) sed -n '/^---$/q; p' "$p" ;;
-	esac | sed -n -E "s/^(X-Residue|X-Residue-Missing|X-Native-Guard): /$t &/p"
+	esac | sed -n -E "s/^(X-Residue|X-Residue-Missing|X-Native-Guard|X-Native-Stub): /$t &/p"
 done | LC_ALL=C sort -u >"$OUT/residue.rules"
