@@ -36,7 +36,7 @@ rm -rf "$W"; mkdir -p "$W"
 F550=NVIDIA-Linux-x86_64-550.54.16-vgpu-kvm
 RULES="0002-eventfd-signal 0006-no-llseek 0150-timer-delete-sync 0151-in-irq"
 # Rules tested by their own planted files (4c), not by shapes() below.
-GLUE="0152-dma-map-phys"
+GLUE="0152-dma-map-phys 0005-vgpu-symbols-gpl"
 SHARED=${NVC_SHARED:-$TOP/../shared}
 
 # root NAME: a private copy of the package (scripts, compat, patches) in
@@ -378,6 +378,40 @@ static dma_addr_t t18_map(const struct dma_map_ops *o, struct device *d, phys_ad
 {
     return o->map_resource(d, p, 4096, DMA_BIDIRECTIONAL, 0);
 }
+EOF2
+		;;
+	0005-*)
+		F=nvidia/nvc-t18-export.c M=nvidia/nvc-t18-export-nosemi.c MP='EXPORT_SYMBOL('
+		cat >"$W/glue.in" <<'EOF2'
+/* t18: the vGPU interface's exports in other shapes */
+NV_STATUS nvidia_vgpu_vfio_set_ops(vgpu_vfio_ops_t *ops)
+{
+    return NV_OK;
+}
+EXPORT_SYMBOL( nvidia_vgpu_vfio_set_ops );
+
+#if defined(T18_VGPU)
+NV_STATUS nvidia_vgpu_vfio_get_ops(rm_vgpu_vfio_ops_t *ops)
+{
+    return NV_OK;
+}
+EXPORT_SYMBOL (nvidia_vgpu_vfio_get_ops)  ;
+#endif
+
+/* Left alone: other exports, and an export that is GPL-only already. */
+int t18_other(void) { return 0; }
+EXPORT_SYMBOL(t18_other);
+EXPORT_SYMBOL_GPL(nvidia_vgpu_vfio_probe);
+EOF2
+		sed -e 's/^EXPORT_SYMBOL( nvidia_vgpu_vfio_set_ops );$/NVC_EXPORT_SYMBOL_FOR_SYMBOL_GET(nvidia_vgpu_vfio_set_ops);/' \
+		    -e 's/^EXPORT_SYMBOL (nvidia_vgpu_vfio_get_ops)  ;$/NVC_EXPORT_SYMBOL_FOR_SYMBOL_GET(nvidia_vgpu_vfio_get_ops);/' \
+			"$W/glue.in" >"$W/glue.want"
+		cat >"$W/glue.miss" <<'EOF2'
+/* t18: an export without its semicolon, which spatch does not parse as one */
+int t18_a;
+EXPORT_SYMBOL(nvidia_vgpu_vfio_get_ops)
+
+int t18_b(void) { return 0; }
 EOF2
 		;;
 	*) return 1 ;;
