@@ -36,7 +36,7 @@ rm -rf "$W"; mkdir -p "$W"
 F550=NVIDIA-Linux-x86_64-550.54.16-vgpu-kvm
 RULES="0002-eventfd-signal 0006-no-llseek 0150-timer-delete-sync 0151-in-irq"
 # Rules tested by their own planted files (4c), not by shapes() below.
-GLUE="0152-dma-map-phys 0005-vgpu-symbols-gpl"
+GLUE="0152-dma-map-phys 0005-vgpu-symbols-gpl 0153-strncpy"
 SHARED=${NVC_SHARED:-$TOP/../shared}
 
 # root NAME: a private copy of the package (scripts, compat, patches) in
@@ -412,6 +412,36 @@ int t18_a;
 EXPORT_SYMBOL(nvidia_vgpu_vfio_get_ops)
 
 int t18_b(void) { return 0; }
+EOF2
+		;;
+	0153-*)
+		F=nvidia/nvc-t18-strncpy.c M=nvidia/nvc-t18-strncpy-decl.c MP='extern char'
+		cat >"$W/glue.in" <<'EOF2'
+/* t18: strncpy() in other shapes */
+static char *t18_copy(char *to, const char *from, size_t n, char *p)
+{
+#if defined(T18_STRNCPY)
+    strncpy (to,
+             from, n - 1);
+#else
+    p = strncpy(to, from,n);
+#endif
+    to[n - 1] = '\0';
+    return strncpy(to, from, n);
+}
+
+/* Left alone: strncpy in a comment and in a string, other copies. */
+static void t18_other(char *to, const char *from, size_t n)
+{
+    strscpy(to, from, n);
+    strncpy_from_user(to, (const char __user *)from, n);
+    pr_debug("strncpy(%s)\n", to);
+}
+EOF2
+		sed -E 's/(^|[^_[:alnum:]])strncpy( ?\((to|dest))/\1nvc_strncpy\2/' "$W/glue.in" >"$W/glue.want"
+		cat >"$W/glue.miss" <<'EOF2'
+/* t18: a declaration of strncpy() is no call the rule rewrites */
+extern char *strncpy(char *dest, const char *src, __kernel_size_t count);
 EOF2
 		;;
 	*) return 1 ;;
