@@ -36,7 +36,7 @@ rm -rf "$W"; mkdir -p "$W"
 F550=NVIDIA-Linux-x86_64-550.54.16-vgpu-kvm
 RULES="0002-eventfd-signal 0006-no-llseek 0150-timer-delete-sync 0151-in-irq"
 # Rules tested by their own planted files (4c), not by shapes() below.
-GLUE="0152-dma-map-phys 0005-vgpu-symbols-gpl 0153-strncpy"
+GLUE="0152-dma-map-phys 0005-vgpu-symbols-gpl 0153-strncpy 0200-irqbypass-producer"
 SHARED=${NVC_SHARED:-$TOP/../shared}
 
 # root NAME: a private copy of the package (scripts, compat, patches) in
@@ -442,6 +442,68 @@ EOF2
 		cat >"$W/glue.miss" <<'EOF2'
 /* t18: a declaration of strncpy() is no call the rule rewrites */
 extern char *strncpy(char *dest, const char *src, __kernel_size_t count);
+EOF2
+		;;
+	0200-*)
+		F=nvidia-vgpu-vfio/nvc-t18-irqbypass.c M=nvidia-vgpu-vfio/nvc-t18-irqbypass-bare.c MP='= irq_bypass_register_producer('
+		cat >"$W/glue.in" <<'EOF2'
+/* t18: IRQ bypass producers registered in other shapes */
+static int t18_register(struct t18_vec *v, struct eventfd_ctx *ctx, int host_irq)
+{
+    int err;
+
+    v->bypass.irq   = host_irq;
+    v->bypass.token = ctx;
+    err = irq_bypass_register_producer(
+              &v->bypass);
+    if (err) {
+        pr_info("t18: %d\n", err);
+        v->bypass.token = NULL;
+    }
+    return err;
+}
+
+static int t18_register_ptr(struct irq_bypass_producer *prod, void *tok, unsigned int line)
+{
+    int rc;
+#if defined(T18_BYPASS)
+    prod->token = tok;
+    prod->irq = line;
+    rc = irq_bypass_register_producer(prod);
+    if (unlikely(rc)) {
+        pr_info("t18: %d\n", rc);
+        prod->token = NULL;
+    }
+#else
+    rc = 0;
+#endif
+    return rc;
+}
+
+/* Left alone: unregistration, and a producer's token read. */
+static void t18_unregister(struct irq_bypass_producer *prod)
+{
+    if (prod->token != NULL)
+        irq_bypass_unregister_producer(prod);
+}
+EOF2
+		awk '/^    v->bypass\.irq   = host_irq;$/ { next }
+		     /^    v->bypass\.token = ctx;$/ { next }
+		     /^    err = irq_bypass_register_producer\($/ { print "    err = nvc_irq_bypass_register_producer(&v->bypass, ctx, host_irq);"; getline; next }
+		     /^    prod->(token = tok|irq = line);$/ { next }
+		     /^    rc = irq_bypass_register_producer\(prod\);$/ { print "    rc = nvc_irq_bypass_register_producer(prod, tok, line);"; next }
+		     /^        (v->bypass\.|prod->)token = NULL;$/ { next }
+		     { print }' "$W/glue.in" >"$W/glue.want"
+		cat >"$W/glue.miss" <<'EOF2'
+/* t18: a registration whose token is not set right before it: the
+   eventfd is not known here, so the rule cannot rewrite it */
+static int t18_bare(struct irq_bypass_producer *producer)
+{
+    int ret;
+
+    ret = irq_bypass_register_producer(producer);
+    return ret;
+}
 EOF2
 		;;
 	*) return 1 ;;
