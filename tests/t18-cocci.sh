@@ -123,9 +123,12 @@ for v in $(nvidia_versions); do
 	check "Debian $v: apply" "$VC" apply --allow-non-vgpu "$B/cocci"
 	NVC_ROOT=$W/static "$VS" apply --allow-non-vgpu "$B/static" >"$B/static.log" 2>&1 ||
 		fail "Debian $v: apply with the diffs alone"
-	gen=$(cd "$B/cocci/nvidia-vgpu-compat" 2>/dev/null && ls cocci 2>/dev/null | sed 's/\.patch$//' | tr '\n' ' ')
+	gen=
+	for g in "$B"/cocci/nvidia-vgpu-compat/cocci/*.patch; do
+		[ ! -f "$g" ] || { g=${g##*/}; gen="$gen ${g%.patch}"; }
+	done
 	diff -r -x cocci "$B/static" "$B/cocci" >"$B.diff" 2>&1 &&
-		pass "Debian $v: same tree as with the diffs alone (semantic patches that rewrote: ${gen:-none})" ||
+		pass "Debian $v: same tree as with the diffs alone (semantic patches that rewrote:${gen:- none})" ||
 		{ fail "Debian $v: the semantic patches' result differs from the diffs'"; head -n 20 "$B.diff"; }
 	rm -rf "$B"
 done
