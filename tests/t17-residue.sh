@@ -67,7 +67,10 @@ use_of() {
 	0160-*) U='    t17_ok = dma_buf_attachment_is_dynamic(attachment) && !attachment->peer2peer;' ;;
 	0153-*) U='    strncpy(buf, current->comm, len - 1);'
 		G='LINUX_VERSION_CODE < KERNEL_VERSION(4, 3, 0)' E='LINUX_VERSION_CODE >= KERNEL_VERSION(7, 2, 0)' ;;
-	0200-*) F=nvidia-vgpu-vfio/t17-residue.c U='    ret = irq_bypass_register_producer(producer);'
+	# 0200: the whole old registration (token and IRQ set, then the
+	# call), which its semantic patch rewrites; a bare call it cannot
+	# rewrite (the eventfd unknown) is residue in t18.
+	0200-*) F=nvidia-vgpu-vfio/t17-residue.c U='    producer->token = t17_trigger; producer->irq = t17_irq; ret = irq_bypass_register_producer(producer);'
 		G='!defined(NV_IRQ_BYPASS_REGISTER_PRODUCER_HAS_EVENTFD_AND_IRQ_ARGS)' ;;
 	0201-*) F=nvidia-vgpu-vfio/t17-residue.c KIND=struct U='    .match = vfio_pci_core_match,' ;;
 	0202-*|0203-*) F=nvidia-vgpu-vfio/t17-residue.c KIND=struct U='    .ioctl = t17_ioctl,' ;;

@@ -14,6 +14,16 @@
 #  4. The same sites with the rule's .cocci deleted: apply exits 5, residue
 #     naming the topic (the static diff alone does not cover them).
 #  3b/4b. The same for 0004 (.detach_ioas), on the 535.161.05 fixture.
+#  4c. The rules for more call sites (GLUE: nvidia.ko's glue and the vGPU
+#     interface): per topic, a planted file with the old API reformatted
+#     (other spacing, line breaks, variable names, #if) and sites the rule
+#     must leave alone comes out exactly as written in the case's "want";
+#     status applied, a second apply has nothing to do; a use the rule
+#     cannot match, in another file, is still refused by the residue check
+#     naming file:line; with the .cocci deleted, the planted uses are
+#     residue.
+#  2b. Debian's prepared trees: the same result with and without the
+#     semantic patches (but the layer's cocci/).
 #  5. NVIDIA's real lines (../shared/real): the windows of vGPU-KVM
 #     releases (in our fixtures verbatim, t16) come out rewritten; and on
 #     each kernel-open tree 0150/0151 rewrite nv.c, nv-nano-timer.c,
@@ -33,6 +43,8 @@ W=$NVC_OUT/t18
 rm -rf "$W"; mkdir -p "$W"
 F550=NVIDIA-Linux-x86_64-550.54.16-vgpu-kvm
 RULES="0002-eventfd-signal 0006-no-llseek 0150-timer-delete-sync 0151-in-irq"
+# Rules tested by their own planted files (4c), not by shapes() below.
+GLUE="0152-dma-map-phys 0005-vgpu-symbols-gpl 0153-strncpy 0200-irqbypass-producer"
 SHARED=${NVC_SHARED:-$TOP/../shared}
 
 # root NAME: a private copy of the package (scripts, compat, patches) in
@@ -65,7 +77,7 @@ if ! command -v spatch >/dev/null 2>&1; then
 	skip "spatch is not installed (Debian package coccinelle): no semantic patch to test"
 	exit 0
 fi
-for t in $RULES; do
+for t in $RULES $GLUE; do
 	set -- "$TOP/patches/$t"/*.cocci
 	[ -f "$1" ] && pass "$t has a semantic patch" || fail "$t: no .cocci"
 done
@@ -84,7 +96,7 @@ for d in "$FIXTURES"/*; do
 		pass "$V: same tree as with the diffs alone (but the layer's cocci/)" ||
 		{ fail "$V: the semantic patches' result differs from the diffs'"; head -n 20 "$W/fx-$V/diff"; }
 	"$VC" status "$W/fx-$V/cocci/kernel" >"$W/fx-$V/status" 2>&1 || true
-	for t in $RULES; do
+	for t in $RULES $GLUE; do
 		st=$(awk -v t="$t" '$1 == t { print $2 }' "$W/fx-$V/status")
 		if [ -f "$W/fx-$V/cocci/kernel/nvidia-vgpu-compat/cocci/$t.patch" ]; then
 			[ "$st" = applied ] && pass "$V $t: rewritten by the semantic patch, status applied" ||
@@ -103,6 +115,32 @@ K=$W/fx-550.54.16/cocci/kernel/nvidia-vgpu-vfio/nvidia-vgpu-vfio.c
 	pass "0002: both fixture sites call nvc_eventfd_signal(trigger)" || fail "0002: fixture sites"
 [ "$(grep -c '^    \.llseek = NVC_NO_LLSEEK,$' "$K")" = 2 ] &&
 	pass "0006: both fixture initialisers use NVC_NO_LLSEEK" || fail "0006: fixture sites"
+
+# --- 2b. Debian's trees: the diffs' result -------------------------------------
+# Each distinct NVIDIA version that tests/setup/nvidia-sources.sh prepared
+# (nvidia.ko's sources only: --allow-non-vgpu), applied with and without
+# the semantic patches: the same tree but for the layer's cocci/.
+nd=0
+for v in $(nvidia_versions); do
+	src=$(nvidia_src "$v")
+	[ -d "$src" ] || continue
+	nd=$((nd + 1))
+	B=$W/deb-$v
+	rm -rf "$B"; mkdir -p "$B"
+	cp -a "$src" "$B/cocci"; cp -a "$src" "$B/static"
+	check "Debian $v: apply" "$VC" apply --allow-non-vgpu "$B/cocci"
+	NVC_ROOT=$W/static "$VS" apply --allow-non-vgpu "$B/static" >"$B/static.log" 2>&1 ||
+		fail "Debian $v: apply with the diffs alone"
+	gen=
+	for g in "$B"/cocci/nvidia-vgpu-compat/cocci/*.patch; do
+		[ ! -f "$g" ] || { g=${g##*/}; gen="$gen ${g%.patch}"; }
+	done
+	diff -r -x cocci "$B/static" "$B/cocci" >"$B.diff" 2>&1 &&
+		pass "Debian $v: same tree as with the diffs alone (semantic patches that rewrote:${gen:- none})" ||
+		{ fail "Debian $v: the semantic patches' result differs from the diffs'"; head -n 20 "$B.diff"; }
+	rm -rf "$B"
+done
+[ "$nd" -gt 0 ] || skip "Debian trees: none prepared (tests/setup/nvidia-sources.sh)"
 
 # --- 3. reformatted sites ----------------------------------------------------
 # shapes KDIR: the old APIs in another file and function, in shapes no diff
@@ -306,6 +344,217 @@ if [ "$rc" = 5 ] && grep -Eq "^nvidia-vgpu-vfio/nvc-t18-ops.c:[0-9]+: topic 0004
 else
 	fail "0004: its .cocci deleted: apply exits $rc"; sed 's/^/    | /' "$W/del.log" | tail -n 6
 fi
+
+# --- 4c. more call sites: the GLUE rules ----------------------------------------
+# glue_case TOPIC: F, the file planted on the 550.54.16 fixture with the old
+# API in other shapes and sites the rule must leave alone ($W/glue.in);
+# what the rule must make of it ($W/glue.want); M, another file with a use
+# the rule cannot match ($W/glue.miss), on the line holding MP.
+glue_case() {
+	case $1 in
+	0152-*)
+		F=nvidia/nvc-t18-dma.c M=nvidia/nvc-t18-dma-call.c MP='->map_resource('
+		cat >"$W/glue.in" <<'EOF2'
+/* t18: the DMA ops test in other shapes */
+static NvBool t18_can_map(struct device *dev, const struct dma_map_ops *dma_ops)
+{
+#if defined(T18_GET_DMA_OPS)
+    if (get_dma_ops(dev)->map_resource
+            == NULL)
+        return NV_FALSE;
+#else
+    if (!dma_ops->map_resource) return NV_FALSE;
+#endif
+	return(dma_ops->map_resource!=NULL);
+}
+
+/*
+ * Left alone: "ops->map_resource != NULL" in a comment, another member,
+ * the driver's and the kernel's functions of that name.
+ */
+static NvBool t18_other(struct device *dev, const struct dma_map_ops *ops)
+{
+    if (ops->map_page != NULL && nv_dma_use_map_resource(dev))
+        return dma_map_resource(dev, 0, 4096, DMA_BIDIRECTIONAL, 0) != 0;
+    return NV_FALSE;
+}
+EOF2
+		sed -e '5,6c\    if (!nvc_dma_ops_can_map_resource(get_dma_ops(dev)))' \
+		    -e 's/^    if (!dma_ops->map_resource)/    if (!nvc_dma_ops_can_map_resource(dma_ops))/' \
+		    -e 's/^	return(dma_ops->map_resource!=NULL);/	return nvc_dma_ops_can_map_resource(dma_ops);/' \
+			"$W/glue.in" >"$W/glue.want"
+		cat >"$W/glue.miss" <<'EOF2'
+/* t18: a call through the member is no test the rule rewrites */
+static dma_addr_t t18_map(const struct dma_map_ops *o, struct device *d, phys_addr_t p)
+{
+    return o->map_resource(d, p, 4096, DMA_BIDIRECTIONAL, 0);
+}
+EOF2
+		;;
+	0005-*)
+		F=nvidia/nvc-t18-export.c M=nvidia/nvc-t18-export-nosemi.c MP='EXPORT_SYMBOL('
+		cat >"$W/glue.in" <<'EOF2'
+/* t18: the vGPU interface's exports in other shapes */
+NV_STATUS nvidia_vgpu_vfio_set_ops(vgpu_vfio_ops_t *ops)
+{
+    return NV_OK;
+}
+EXPORT_SYMBOL( nvidia_vgpu_vfio_set_ops );
+
+#if defined(T18_VGPU)
+NV_STATUS nvidia_vgpu_vfio_get_ops(rm_vgpu_vfio_ops_t *ops)
+{
+    return NV_OK;
+}
+EXPORT_SYMBOL (nvidia_vgpu_vfio_get_ops)  ;
+#endif
+
+/* Left alone: other exports, and an export that is GPL-only already. */
+int t18_other(void) { return 0; }
+EXPORT_SYMBOL(t18_other);
+EXPORT_SYMBOL_GPL(nvidia_vgpu_vfio_probe);
+EOF2
+		sed -e 's/^EXPORT_SYMBOL( nvidia_vgpu_vfio_set_ops );$/NVC_EXPORT_SYMBOL_FOR_SYMBOL_GET(nvidia_vgpu_vfio_set_ops);/' \
+		    -e 's/^EXPORT_SYMBOL (nvidia_vgpu_vfio_get_ops)  ;$/NVC_EXPORT_SYMBOL_FOR_SYMBOL_GET(nvidia_vgpu_vfio_get_ops);/' \
+			"$W/glue.in" >"$W/glue.want"
+		cat >"$W/glue.miss" <<'EOF2'
+/* t18: an export without its semicolon, which spatch does not parse as one */
+int t18_a;
+EXPORT_SYMBOL(nvidia_vgpu_vfio_get_ops)
+
+int t18_b(void) { return 0; }
+EOF2
+		;;
+	0153-*)
+		F=nvidia/nvc-t18-strncpy.c M=nvidia/nvc-t18-strncpy-decl.c MP='extern char'
+		cat >"$W/glue.in" <<'EOF2'
+/* t18: strncpy() in other shapes */
+static char *t18_copy(char *to, const char *from, size_t n, char *p)
+{
+#if defined(T18_STRNCPY)
+    strncpy (to,
+             from, n - 1);
+#else
+    p = strncpy(to, from,n);
+#endif
+    to[n - 1] = '\0';
+    return strncpy(to, from, n);
+}
+
+/* Left alone: strncpy in a comment and in a string, other copies. */
+static void t18_other(char *to, const char *from, size_t n)
+{
+    strscpy(to, from, n);
+    strncpy_from_user(to, (const char __user *)from, n);
+    pr_debug("strncpy(%s)\n", to);
+}
+EOF2
+		sed -E 's/(^|[^_[:alnum:]])strncpy( ?\((to|dest))/\1nvc_strncpy\2/' "$W/glue.in" >"$W/glue.want"
+		cat >"$W/glue.miss" <<'EOF2'
+/* t18: a declaration of strncpy() is no call the rule rewrites */
+extern char *strncpy(char *dest, const char *src, __kernel_size_t count);
+EOF2
+		;;
+	0200-*)
+		F=nvidia-vgpu-vfio/nvc-t18-irqbypass.c M=nvidia-vgpu-vfio/nvc-t18-irqbypass-bare.c MP='= irq_bypass_register_producer('
+		cat >"$W/glue.in" <<'EOF2'
+/* t18: IRQ bypass producers registered in other shapes */
+static int t18_register(struct t18_vec *v, struct eventfd_ctx *ctx, int host_irq)
+{
+    int err;
+
+    v->bypass.irq   = host_irq;
+    v->bypass.token = ctx;
+    err = irq_bypass_register_producer(
+              &v->bypass);
+    if (err) {
+        pr_info("t18: %d\n", err);
+        v->bypass.token = NULL;
+    }
+    return err;
+}
+
+static int t18_register_ptr(struct irq_bypass_producer *prod, void *tok, unsigned int line)
+{
+    int rc;
+#if defined(T18_BYPASS)
+    prod->token = tok;
+    prod->irq = line;
+    rc = irq_bypass_register_producer(prod);
+    if (unlikely(rc)) {
+        pr_info("t18: %d\n", rc);
+        prod->token = NULL;
+    }
+#else
+    rc = 0;
+#endif
+    return rc;
+}
+
+/* Left alone: unregistration, and a producer's token read. */
+static void t18_unregister(struct irq_bypass_producer *prod)
+{
+    if (prod->token != NULL)
+        irq_bypass_unregister_producer(prod);
+}
+EOF2
+		awk '/^    v->bypass\.irq   = host_irq;$/ { next }
+		     /^    v->bypass\.token = ctx;$/ { next }
+		     /^    err = irq_bypass_register_producer\($/ { print "    err = nvc_irq_bypass_register_producer(&v->bypass, ctx, host_irq);"; getline; next }
+		     /^    prod->(token = tok|irq = line);$/ { next }
+		     /^    rc = irq_bypass_register_producer\(prod\);$/ { print "    rc = nvc_irq_bypass_register_producer(prod, tok, line);"; next }
+		     /^        (v->bypass\.|prod->)token = NULL;$/ { next }
+		     { print }' "$W/glue.in" >"$W/glue.want"
+		cat >"$W/glue.miss" <<'EOF2'
+/* t18: a registration whose token is not set right before it: the
+   eventfd is not known here, so the rule cannot rewrite it */
+static int t18_bare(struct irq_bypass_producer *producer)
+{
+    int ret;
+
+    ret = irq_bypass_register_producer(producer);
+    return ret;
+}
+EOF2
+		;;
+	*) return 1 ;;
+	esac
+}
+for t in $GLUE; do
+	glue_case "$t" || { fail "$t: no case in glue_case"; continue; }
+	cmp -s "$W/glue.in" "$W/glue.want" && fail "$t: the case expects no change (a broken test)"
+	G=$W/glue-$t
+	fixture_copy "$F550" "$G"
+	cp "$W/glue.in" "$G/kernel/$F"
+	check "$t planted: apply" "$VC" apply "$G/kernel"
+	cmp -s "$W/glue.want" "$G/kernel/$F" &&
+		pass "$t: every reformatted use rewritten, the other sites left alone, exactly as expected" ||
+		{ fail "$t: the planted file"; diff "$W/glue.want" "$G/kernel/$F" | head -n 20; }
+	"$VC" status "$G/kernel" >"$G.status" 2>&1 || true
+	grep -q '^residue:' "$G.status" && { fail "$t planted: residue"; cat "$G.status"; } || pass "$t planted: no residue"
+	[ "$(awk -v t="$t" '$1 == t { print $2 }' "$G.status")" = applied ] &&
+		pass "$t planted: status applied" || fail "$t planted: status $(grep "^$t " "$G.status")"
+	before=$(tree_sum "$G")
+	"$VC" apply "$G/kernel" >"$G.again" 2>&1 && grep -q '^nothing to do' "$G.again" &&
+		[ "$(tree_sum "$G")" = "$before" ] &&
+		pass "$t planted: second apply has nothing to do" || fail "$t planted: second apply: $(head -n 1 "$G.again")"
+	# A use the rule cannot match, beside the planted file: residue.
+	fixture_copy "$F550" "$G.miss"
+	cp "$W/glue.in" "$G.miss/kernel/$F"; cp "$W/glue.miss" "$G.miss/kernel/$M"
+	ml=$(grep -nF -- "$MP" "$W/glue.miss" | head -n 1 | cut -d: -f1)
+	before=$(tree_sum "$G.miss")
+	check_fails "$t: a use the rule cannot match ($M:$ml) is residue: exit 5 naming it" 5 \
+		"^$M:$ml: topic $t: old API" "$VC" apply "$G.miss/kernel"
+	[ "$(tree_sum "$G.miss")" = "$before" ] && pass "$t: refused apply left the tree byte-identical" ||
+		fail "$t: refused apply changed the tree"
+	# Without the .cocci, the planted uses are residue (no diff covers them).
+	VD=$(root "del-$t")
+	rm -f "$W/del-$t/patches/$t"/*.cocci
+	fixture_copy "$F550" "$W/del"
+	cp "$W/glue.in" "$W/del/kernel/$F"
+	check_fails "$t: its .cocci deleted: apply exits 5 by residue in $F naming $t" 5 \
+		"^$F:[0-9]+: topic $t: old API" env NVC_ROOT="$W/del-$t" "$VD" apply "$W/del/kernel"
+done
 
 # --- 5. NVIDIA's real lines ----------------------------------------------------
 WINDOWS=$SHARED/real/windows
@@ -616,3 +865,59 @@ EOF
 else
 	skip "open shapes: no kernel-open $tag tree"
 fi
+
+# --- 0152 on NVIDIA's open glue ------------------------------------------------
+# The map_resource test of nv-dma.c, with 0152 alone (and the layer's hook):
+# the semantic patch rewrites it in every tree that has it, 580's too, where
+# the line after it differs and the diff is refused; where the diff applies,
+# both results are the same tree.
+R152=$(root ko-0152); S152=$(root ko-0152-static)
+for r in ko-0152 ko-0152-static; do
+	for p in "$W/$r"/patches/[0-9]*/; do
+		case ${p%/} in */0000-compat-layer | */0152-dma-map-phys) ;; *) rm -rf "$p" ;; esac
+	done
+	grep -E '^0152-' "$TOP/patches/residue.rules" >"$W/$r/patches/residue.rules" || true
+done
+rm -f "$W"/ko-0152-static/patches/0152-*/*.cocci
+printf '%s\n' '    return (ops->map_resource != NULL);' '    return nvc_dma_ops_can_map_resource(ops);' >"$W/ko152.want"
+n152=0 refused=
+for tb in "$@"; do
+	tag=${tb##*/kernel-open-}; tag=${tag%.tar.xz}
+	P=$W/ko-$tag/kernel-open-$tag
+	[ -d "$P.orig" ] || { fail "kernel-open $tag: no pristine copy at $P.orig"; continue; }
+	C=$W/ko152-$tag
+	rm -rf "$C" "$C.static"; cp -a "$P.orig" "$C"; cp -a "$P.orig" "$C.static"
+	st=$(NVC_ROOT=$W/ko-0152 "$R152" status --allow-non-vgpu "$C" 2>/dev/null | awk '$1 == "0152-dma-map-phys" { print $2 }')
+	if [ "$st" != needed ]; then
+		[ "$st" = fixed-natively ] && pass "kernel-open $tag: 0152 is fixed-natively (NVIDIA tests map_phys itself)" ||
+			fail "kernel-open $tag: 0152 state '$st'"
+		continue
+	fi
+	n152=$((n152 + 1))
+	t0=$(date +%s.%N)
+	check "kernel-open $tag: apply with 0152" env NVC_ROOT="$W/ko-0152" "$R152" apply --allow-non-vgpu "$C"
+	t1=$(date +%s.%N)
+	echo "    kernel-open $tag: apply with 0152 took $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s"
+	diff -r -x nvidia-vgpu-compat -x Kbuild "$P.orig" "$C" >"$C.diff" 2>&1 || true
+	sed -n 's/^[<>] //p' "$C.diff" >"$C.got"
+	[ "$(grep -c '^diff ' "$C.diff")" = 1 ] && grep -q '^diff .*/nvidia/nv-dma.c ' "$C.diff" && cmp -s "$W/ko152.want" "$C.got" &&
+		pass "kernel-open $tag: nv-dma.c's map_resource test, and nothing else, becomes nvc_dma_ops_can_map_resource(ops)" ||
+		{ fail "kernel-open $tag: 0152's rewrite"; head -n 12 "$C.diff"; }
+	if NVC_ROOT=$W/ko-0152-static "$S152" apply --allow-non-vgpu "$C.static" >"$C.static.log" 2>&1; then
+		diff -r -x cocci "$C.static" "$C" >/dev/null 2>&1 && pass "kernel-open $tag: the same tree as the diff's" ||
+			fail "kernel-open $tag: the semantic patch's tree differs from the diff's"
+	else
+		refused="$refused $tag"
+		grep -q 'patch 0152-dma-map-phys does not apply' "$C.static.log" &&
+			pass "kernel-open $tag: the diff alone is refused; the semantic patch rewrites the site" ||
+			{ fail "kernel-open $tag: the diff alone fails otherwise"; tail -n 3 "$C.static.log"; }
+	fi
+	NVC_ROOT=$W/ko-0152 "$R152" status --allow-non-vgpu "$C" >"$C.after" 2>&1 || true
+	! grep -q '^residue:' "$C.after" && [ "$(awk '$1 == "0152-dma-map-phys" { print $2 }' "$C.after")" = applied ] &&
+		pass "kernel-open $tag: 0152 applied, no residue" || fail "kernel-open $tag: after apply: $(grep -E '^(0152|residue)' "$C.after" | tr '\n' ' ')"
+	rm -rf "$C.static"
+done
+[ "$n152" -ge 5 ] && pass "0152 rewrote $n152 of NVIDIA's open trees (535 to 580; the diff refused:${refused:- none})" ||
+	fail "0152 needed in only $n152 kernel-open trees, wanted 535.161.07 to 580.65.06"
+case " $refused " in *" 580.65.06 "*) pass "580.65.06, where the diff is refused, is rewritten by the semantic patch" ;;
+*) skip "580.65.06: not among the trees where the diff is refused (${refused:-none})" ;; esac
