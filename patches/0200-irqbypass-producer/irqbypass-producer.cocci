@@ -30,6 +30,7 @@
 // X-Residue: * irq_bypass_register_producer[[:space:]]*\([^,()]*\)
 // X-Residue: * producer(->|\.)token[[:space:]]*=
 // X-Native-Guard: NV_IRQ_BYPASS_REGISTER_PRODUCER_HAS_EVENTFD_AND_IRQ_ARGS absent
+// X-Native-Guard: NV_IRQ_BYPASS_PRODUCER_HAS_TOKEN present
 // ---
 // A producer registered the pre-6.17 way: its token and Linux IRQ number
 // set by hand right before the registration,
