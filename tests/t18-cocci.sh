@@ -84,7 +84,12 @@ done
 
 # --- 2. fixtures: the diffs' result ------------------------------------------
 VS=$(root static)
-rm -f "$W"/static/patches/*/*.cocci
+# The semantic patches of topics that have diffs too; a topic with only a
+# semantic patch (0157-0160) keeps it: without it, its sites are residue.
+for c in "$W"/static/patches/*/*.cocci; do
+	set -- "${c%/*}"/*.patch
+	[ ! -f "$1" ] || rm -f "$c"
+done
 for d in "$FIXTURES"/*; do
 	D=${d##*/}; V=${D#NVIDIA-Linux-x86_64-}; V=${V%-vgpu-kvm}
 	fixture_copy "$D" "$W/fx-$V/cocci"
