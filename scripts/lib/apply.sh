@@ -222,9 +222,7 @@ cmd_apply() {
 		*) [ -z "$kd" ] || usage; kd=$1; shift ;;
 		esac
 	done
-	[ -n "$kd" ] || usage
-	kd=$(kdir_of "$kd")
-	check_kernel_tree "$kd"
+	take_tree "$kd"
 	if [ $dry = 0 ]; then
 		refuse_foreign "$kd"
 		lock_tree "$kd"

@@ -102,6 +102,14 @@ kdir_of() {
 	fi
 }
 
+# take_tree ARG: the tree argument of apply and status: $kd, the kernel/
+# dir of ARG, checked (usage error without one).
+take_tree() {
+	[ -n "$1" ] || usage
+	kd=$(kdir_of "$1")
+	check_kernel_tree "$kd"
+}
+
 check_kernel_tree() { # check_kernel_tree DIR
 	[ -d "$1" ] || die 3 "'$1' does not exist or is not a directory"
 	if [ ! -f "$1/Kbuild" ] || [ ! -d "$1/nvidia" ]; then

@@ -15,9 +15,7 @@ cmd_status() {
 		*) [ -z "$kd" ] || usage; kd=$1; shift ;;
 		esac
 	done
-	[ -n "$kd" ] || usage
-	kd=$(kdir_of "$kd")
-	check_kernel_tree "$kd"
+	take_tree "$kd"
 	refuse_foreign "$kd"
 	# Shared: status only reads, unless it has to restore an interrupted
 	# apply first.
