@@ -7,9 +7,9 @@
 # the controls built without topic 0005 / 0202 fail where those breaks
 # break. One check per kernel and step; a kernel that cannot be booted
 # here (no qemu, tree missing, image gone from the archive) is skipped
-# with the reason. Tiers: ci 6.1 and 7-newest (the oldest and the newest
-# kernel; a boot costs 4-6 minutes with the builds on CI's two cores), full
-# every kernel.
+# with the reason. Tiers: ci 7-newest (it has every control: 0005 and the
+# 6.19 region info; a boot costs 4-6 minutes with the builds on CI's two
+# cores, and the CI tier's total came near 90 minutes), full every kernel.
 set -eu
 . "$(dirname "$0")/lib/common.sh"
 
@@ -18,7 +18,7 @@ if ! command -v qemu-system-x86_64 >/dev/null 2>&1; then
 	exit 0
 fi
 ids=
-case $NVC_TIER in ci) boot_ids="6.1 7-newest" ;; *) boot_ids=$NVC_ALL_KERNELS ;; esac
+case $NVC_TIER in ci) boot_ids=7-newest ;; *) boot_ids=$NVC_ALL_KERNELS ;; esac
 for id in $boot_ids; do
 	if kernel_ready "$id"; then ids="$ids $id"; else skip "boot on $id: kernel tree not prepared"; fi
 done
