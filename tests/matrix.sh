@@ -34,6 +34,9 @@
 # release and its tree's Module.symvers/.config, the compilers' versions) is
 # not rebuilt: its recorded result is reused and marked "(cached)".  Records:
 # $NVC_CACHE/matrix/cells; compilers run through ccache ($NVC_CACHE/ccache).
+# NVC_MATRIX_CACHE=<dir> keeps records, work trees, lock and ccache there
+# instead (a private run beside another one); NVC_MATRIX_CCACHE_DIR moves
+# the ccache alone.
 #
 # Output: the table on stdout, $NVC_OUT/matrix.tsv (driver, kernel ID,
 # release, result, detail, seconds, cached 0/1, cell, CPU seconds),
@@ -44,7 +47,8 @@
 # alternating, median of 3, without ccache; the import itself (once per
 # driver) is timed apart.
 #
-# Environment: NVC_CACHE, NVC_OUT (default tests/out), NVC_JOBS (make -j, 2),
+# Environment: NVC_CACHE, NVC_OUT (default tests/out), NVC_MATRIX_CACHE,
+# NVC_MATRIX_CCACHE_DIR, NVC_JOBS (make -j, 2),
 # NVC_MATRIX_DRIVERS, NVC_MATRIX_KERNELS, NVC_MATRIX_NOCACHE=1,
 # NVC_MATRIX_VGPU=0, NVC_MATRIX_CCACHE=0, NVC_MATRIX_KEEP=1 (keep the trees),
 # NVC_MATRIX_CELL_TIMEOUT (s, 1800), NVC_SKIP_SETUP=1 (do not prepare

@@ -24,7 +24,18 @@
 MX_SCHEMA=2
 
 : "${NVC_CACHE:=/var/cache/nvidia-vgpu-compat}"
-MX_CACHE=$NVC_CACHE/matrix
+# The matrix's own state: cell records, work trees, the ccache links and the
+# lock.  NVC_MATRIX_CACHE moves it (and, unless NVC_MATRIX_CCACHE_DIR says
+# otherwise, the compiler cache with it) out of $NVC_CACHE, so that a run of
+# some cells does not touch the records, the lock or the ccache statistics
+# (ccache -z) of another run; the kernel trees and NVIDIA sources are still
+# read from $NVC_CACHE.
+MX_CACHE=${NVC_MATRIX_CACHE:-$NVC_CACHE/matrix}
+if [ -n "${NVC_MATRIX_CACHE:-}" ]; then
+	MX_CCACHE_DIR=${NVC_MATRIX_CCACHE_DIR:-$NVC_MATRIX_CACHE/ccache}
+else
+	MX_CCACHE_DIR=${NVC_MATRIX_CCACHE_DIR:-$NVC_CACHE/ccache}
+fi
 MX_JOBS=${NVC_JOBS:-2}
 MX_TIMEOUT=${NVC_MATRIX_CELL_TIMEOUT:-1800}
 MX_TIMES=${TMPDIR:-/tmp}/nvc-matrix-times.$$
@@ -85,12 +96,12 @@ mx_ccache_setup() {
 		echo "matrix: ccache not found (tests/setup/deps.sh installs it): building without it" >&2
 		return 0
 	}
-	mkdir -p "$MX_CACHE/bin" "$NVC_CACHE/ccache"
+	mkdir -p "$MX_CACHE/bin" "$MX_CCACHE_DIR"
 	for _n in cc gcc gcc-12 x86_64-linux-gnu-gcc x86_64-linux-gnu-gcc-12; do
 		ln -sfn "$_cc" "$MX_CACHE/bin/$_n"
 	done
 	MX_PATH=$MX_CACHE/bin:$PATH
-	MX_CCACHE=$NVC_CACHE/ccache
+	MX_CCACHE=$MX_CCACHE_DIR
 	export CCACHE_DIR="$MX_CCACHE"
 	export CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-4G}"
 	# the copies are made just before the build: their ctimes are new
