@@ -27,7 +27,26 @@
 # Debian's nv-kernel.o_binary itself lacks nothing for that link (checked:
 # 550.54.15 on 6.1).
 #
+# "<tag> (kernel-open) +vgpu" cells: NVIDIA's open-gpu-kernel-modules
+# kernel-open/ glue at each tag of ${NVC_SHARED:-../shared}/real/kernel-open/
+# (kernel-open-<tag>.tar.xz, unpacked once per tarball checksum under
+# $NVC_CACHE/matrix/kernel-open), patched with "vgpu-compat apply" and
+# built like a "+vgpu" cell: the nvidia/ objects with NV_VGPU_KVM_BUILD code
+# compiled with it defined.  These trees have no src/ (the core), so
+# nvidia.ko cannot link; in its place, tests/matrix.d/kernel-open/
+# nvc-licence.c, a stand-in with nothing but the licence tag of the
+# vGPU-KVM package's nvidia.ko ("NVIDIA"): modpost then judges the linked
+# objects as a GPL-incompatible module, although the trees themselves say
+# "Dual MIT/GPL".  built: every object compiled, and no GPL-only symbol
+# modpost reports is referenced from the compat layer or a line a patch
+# changed (each reference is attributed to its source lines, inlined
+# callers included); NVIDIA's open flavour uses some GPL-only symbols on its
+# own lines, which are listed, not judged.  Without ../shared (a user's
+# clone) these cells are skipped, with the reason.
+#
 # usage: tests/matrix.sh [--no-cache] [--no-vgpu] [--drivers "V..."] [--kernels "ID..."]
+#        (V: a role, a version, "kernel-open" for every kernel-open tag or
+#        "kernel-open-<tag>" for one)
 #        tests/matrix.sh --overhead [DRIVER [KERNEL_ID]]
 #
 # A cell whose inputs are unchanged (the patched tree's content, the kernel
@@ -54,8 +73,10 @@
 # NVC_MATRIX_CELL_TIMEOUT (s, 1800), NVC_SKIP_SETUP=1 (do not prepare
 # missing kernel trees / NVIDIA sources).
 #
-# Exit status: 0 every cell built or declined-known; 1 some cell failed;
-# 2 usage.
+# Results: built, declined-known, failed, and skipped (a kernel-open cell
+# without ../shared).
+# Exit status: 0 every cell built, declined-known or skipped; 1 some cell
+# failed; 2 usage.
 set -eu
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -64,15 +85,18 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 NVC_OUT=${NVC_OUT:-$TOP/tests/out}
 MX_DECLINED=$TOP/tests/matrix.d/declined.tsv
 MX_OVERLAY=$TOP/tests/matrix.d/vgpu
+MX_LICENCE_SRC=$TOP/tests/matrix.d/kernel-open/nvc-licence.c
+MX_SHARED=${NVC_SHARED:-$TOP/../shared}
+MX_OPEN_DIR=$MX_SHARED/real/kernel-open
 # drivers: roles of tests/setup/nvidia-sources.sh (a package and a suite,
 # the version resolved at setup) or versions already unpacked
-DRIVERS=${NVC_MATRIX_DRIVERS:-tesla535-bookworm tesla535-sid tesla550-sid current-trixie current-bookworm}
+DRIVERS=${NVC_MATRIX_DRIVERS:-tesla535-bookworm tesla535-sid tesla550-sid current-trixie current-bookworm kernel-open}
 KERNELS=${NVC_MATRIX_KERNELS:-6.1 6.12 6.12-trixie 7-prev 7-newest}
 VGPU=${NVC_MATRIX_VGPU:-1}
 MODE=matrix
 
 usage() {
-	sed -n 's/^# usage: /usage: /p; s/^#        tests/       tests/p' "$0" >&2
+	sed -n '/^# usage: /,/^#$/{ /^#$/d; s/^# usage: /usage: /; s/^#        /       /; p; }' "$0" >&2
 	exit 2
 }
 
@@ -102,6 +126,7 @@ prepare_inputs() {
 	done
 	for _d in $DRIVERS; do
 		case $_d in
+		kernel-open*) ;;	# ../shared, not tests/setup/
 		[0-9]*) [ -f "$NVC_CACHE/nvidia/$_d.ready" ] || _mn="$_mn $_d" ;;
 		*) [ -f "$NVC_CACHE/nvidia/$(readlink "$NVC_CACHE/nvidia/$_d" 2>/dev/null).ready" ] || _mn="$_mn $_d" ;;
 		esac
@@ -122,11 +147,16 @@ prepare_inputs() {
 		echo "matrix: tests/setup/nvidia-sources.sh$_mn failed" >&2
 }
 
-# roles_to_versions: DRIVERS with every role replaced by its version
-# (duplicates dropped), after prepare_inputs
+# roles_to_versions: DRIVERS with every role replaced by its version and
+# "kernel-open" by kernel-open-<tag> for each tarball of $MX_OPEN_DIR (it
+# stays "kernel-open" when there is none: skipped cells), duplicates
+# dropped, after prepare_inputs
 roles_to_versions() {
 	for _d in $DRIVERS; do
-		if [ -L "$NVC_CACHE/nvidia/$_d" ]; then readlink "$NVC_CACHE/nvidia/$_d"; else echo "$_d"; fi
+		if [ "$_d" = kernel-open ]; then
+			_t=$(mx_open_tags "$MX_OPEN_DIR" | sed 's/^/kernel-open-/')
+			printf '%s\n' "${_t:-kernel-open}"
+		elif [ -L "$NVC_CACHE/nvidia/$_d" ]; then readlink "$NVC_CACHE/nvidia/$_d"; else echo "$_d"; fi
 	done | awk '!seen[$0]++' | tr '\n' ' ' | sed 's/ $//'
 }
 
@@ -244,6 +274,7 @@ record() {
 from_cache() {
 	zcat "$MX_HIT/log.gz" >"$OUTD/$4.log" 2>/dev/null || :
 	cp "$MX_HIT/errors" "$OUTD/$4.errors"
+	if [ -f "$MX_HIT/gpl" ]; then cp "$MX_HIT/gpl" "$OUTD/$4.gpl"; fi
 	record "$1" "$2" "$3" "$(cat "$MX_HIT/result")" "$(cat "$MX_HIT/detail")" \
 		"$(cat "$MX_HIT/seconds")" 1 "$4" "$(cat "$MX_HIT/cpu" 2>/dev/null || echo 0)"
 }
@@ -259,6 +290,7 @@ store() {
 	printf '%s\n' "$CPU" >"$_rec/cpu"
 	printf '%s\n' "$2" >"$_rec/cell"
 	cp "$OUTD/$2.errors" "$_rec/errors"
+	if [ -f "$OUTD/$2.gpl" ]; then cp "$OUTD/$2.gpl" "$_rec/gpl"; fi
 	gzip -c "$OUTD/$2.log" >"$_rec/log.gz"
 	mx_cache_put "$1" "$_rec"
 }
@@ -347,6 +379,81 @@ pair() {
 	[ "${NVC_MATRIX_KEEP:-0}" = 1 ] || rm -rf "$_tree"
 }
 
+# open_cell kernel-open-TAG KERNEL_ID: the "+vgpu" cell of NVIDIA's
+# kernel-open/ tree at TAG (see the top of this file)
+open_cell() {
+	_tag=${1#kernel-open-} _k=$2
+	_row="$_tag (kernel-open) +vgpu"
+	_vcell=$(mx_cell_id "$1" "$_k" vgpu)
+	_tb=$MX_OPEN_DIR/kernel-open-$_tag.tar.xz
+	if [ "$1" = kernel-open ] || [ ! -f "$_tb" ]; then
+		if [ "$1" = kernel-open ]; then
+			_row="kernel-open +vgpu" _tb="$MX_OPEN_DIR/kernel-open-*.tar.xz"
+		fi
+		printf 'no %s (NVIDIA'"'"'s kernel-open trees come with ../shared, which a user'"'"'s clone has not; NVC_SHARED names another place)\n' \
+			"$_tb" >"$OUTD/$_vcell.errors"
+		record "$_row" "$_k" "$(cat "$NVC_CACHE/kernels/$_k/release" 2>/dev/null || echo "$_k")" skipped \
+			"$(cat "$OUTD/$_vcell.errors")" 0 0 "$_vcell"
+		return 0
+	fi
+	if [ ! -f "$NVC_CACHE/kernels/$_k/ready" ]; then
+		record "$_row" "$_k" "$_k" failed "not prepared: kernel tree $_k (tests/setup/)" 0 0 "$_vcell"
+		return 0
+	fi
+	_rel=$(cat "$NVC_CACHE/kernels/$_k/release")
+	if ! mx_open_unpack "$_tb" "$_tag"; then
+		printf '%s\n' "$MX_OPEN_ERR" >"$OUTD/$_vcell.errors"
+		record "$_row" "$_k" "$_rel" failed "$MX_OPEN_ERR" 0 0 "$_vcell"
+		return 0
+	fi
+	_tree=$MX_CACHE/work/$_vcell
+	rm -rf "$_tree"
+	cp -a "$MX_OPEN_SRC" "$_tree"
+	chmod -R u+w "$_tree"
+	"$TOP/scripts/vgpu-compat" apply "$_tree" >"$OUTD/$_vcell.apply" 2>&1 && _rc=0 || _rc=$?
+	if [ "$_rc" != 0 ]; then
+		grep -m1 'error' "$OUTD/$_vcell.apply" >"$OUTD/$_vcell.errors" || tail -n 1 "$OUTD/$_vcell.apply" >"$OUTD/$_vcell.errors"
+		record "$_row" "$_k" "$_rel" failed "vgpu-compat apply exited $_rc: $(cat "$OUTD/$_vcell.errors")" 0 0 "$_vcell"
+		[ "${NVC_MATRIX_KEEP:-0}" = 1 ] || rm -rf "$_tree"
+		return 0
+	fi
+	cp -R "$MX_OVERLAY/." "$_tree/"
+	# the core's place: the licence stand-in (see the top of this file)
+	gcc -c -o "$_tree/nvidia/nv-kernel.o_binary" "$MX_LICENCE_SRC"
+	_objs=$(mx_vgpu_objects "$_tree")
+	_vkey=$(printf 'schema %s\ntree %s\nkernel %s\n%s\nkernel-open vgpu\n%s\n' "$MX_SCHEMA" \
+		"$(mx_tree_hash "$_tree")" "$(mx_kernel_key "$_k")" "$CCKEY" "$_objs" | md5sum | cut -d' ' -f1)
+	if mx_cache_get "$_vkey"; then
+		from_cache "$_row" "$_k" "$_rel" "$_vcell"
+	else
+		_stamp=$_tree/.nvc-matrix-stamp
+		: >"$_stamp"
+		_srcs=$(printf '%s\n' "$_objs" | sed 's/\.o$/.c/' | paste -sd' ' -)
+		_t0=$(now)
+		mx_cpu
+		_c0=$MX_CPU
+		# KBUILD_MODPOST_WARN: the symbols of the absent core and of the
+		# other objects are warnings; a GPL-only symbol stays an error
+		VGX_KVM_BUILD=1 KBUILD_MODPOST_WARN=1 \
+			mx_make "$_tree" "$_k" "$OUTD/$_vcell.log" NVIDIA_SOURCES="$_srcs" || :
+		SECS=$(( $(now) - _t0 ))
+		mx_cpu
+		CPU=$((MX_CPU - _c0))
+		# shellcheck disable=SC2086
+		mx_judge_vgpu "$_tree" "$OUTD/$_vcell.log" "$_stamp" $_objs
+		if [ "$MX_RESULT" = built ]; then
+			# shellcheck disable=SC2086
+			mx_judge_gpl "$_tree" "$MX_OPEN_SRC" "$OUTD/$_vcell.log" "$OUTD/$_vcell.gpl" $_objs
+		fi
+		# modpost's complaints are judged above, not here
+		mx_errors "$OUTD/$_vcell.log" "$_tree" | grep -v 'modpost' >"$OUTD/$_vcell.errors" || :
+		store "$_vkey" "$_vcell"
+		BUILT=$((BUILT + 1))
+		record "$_row" "$_k" "$_rel" "$MX_RESULT" "$MX_DETAIL" "$SECS" 0 "$_vcell" "$CPU"
+	fi
+	[ "${NVC_MATRIX_KEEP:-0}" = 1 ] || rm -rf "$_tree"
+}
+
 md_escape() { sed -e 's/|/\\|/g'; }
 
 # The Markdown report: a grid, the table, the errors of every cell that is
@@ -364,6 +471,11 @@ write_md() {
 		echo "os-interface.c) compiled with it defined; a full link would also need the vGPU"
 		echo "package's \`nv-vgpu-vfio-interface.c\` (\`nvidia_vgpu_vfio_probe\`/\`_remove\`,"
 		echo "\`os_call_vgpu_vfio\`), which Debian's sources lack."
+		echo "\`(kernel-open) +vgpu\`: NVIDIA's open \`kernel-open/\` glue at that tag, patched, the"
+		echo "same objects compiled with \`NV_VGPU_KVM_BUILD\`, linked with a stand-in for the absent"
+		echo "core that carries only the licence \`NVIDIA\` (the trees say \`Dual MIT/GPL\`), so that"
+		echo "modpost reports every GPL-only symbol; none may be referenced from the compat layer"
+		echo "or a patched line (the references on NVIDIA's own open-flavour lines are listed below)."
 		echo "Made by \`make matrix\` on $(date -u +%Y-%m-%d), commit $_rev ($_dirty uncommitted"
 		echo "files in patches/, compat/, scripts/; patches+compat sum $_psum)."
 		echo
@@ -389,6 +501,24 @@ write_md() {
 		done <"$TSV"
 		echo
 		echo "$SUMMARY"
+		if awk -F'\t' '$1 ~ /\(kernel-open\)/ && $4 == "built"' "$TSV" | grep -q .; then
+			echo
+			echo "## GPL-only symbols of the kernel-open cells (modpost, licence NVIDIA)"
+			echo
+			echo "Symbol, then the source lines that reference it (innermost first); \`layer\` would"
+			echo "mark a reference from the compat layer or a patched line."
+			awk -F'\t' '$1 ~ /\(kernel-open\)/ && $4 == "built" { print $1 "\t" $3 "\t" $8 }' "$TSV" |
+				while IFS="$(printf '\t')" read -r _d _rel _cell; do
+					echo
+					echo "### $_d on $_rel"
+					echo
+					if [ -s "$OUTD/$_cell.gpl" ]; then
+						awk -F'\t' '{ print "- `" $1 "` " ($2 == "nvidia" ? "" : "**" $2 "** ") $5 }' "$OUTD/$_cell.gpl" | awk '!seen[$0]++'
+					else
+						echo "none"
+					fi
+				done
+		fi
 		if awk -F'\t' '$4 != "built"' "$TSV" | grep -q .; then
 			echo
 			echo "## Errors of the cells that did not build"
@@ -398,7 +528,7 @@ write_md() {
 					echo "### $_d on $_rel"
 					echo
 					echo '```'
-					head -n 40 "$OUTD/$_cell.errors" 2>/dev/null
+					head -n 40 "$OUTD/$_cell.errors" 2>/dev/null || :
 					_n=$(wc -l <"$OUTD/$_cell.errors" 2>/dev/null || echo 0)
 					[ "$_n" -le 40 ] || echo "... $((_n - 40)) more in tests/out/matrix/$_cell.errors"
 					echo '```'
@@ -425,8 +555,13 @@ main() {
 	mkdir -p "$OUTD"
 	: >"$TSV.tmp"
 	N=0 BUILT=0
-	TOTAL=$(( $(echo "$DRIVERS" | wc -w) * $(echo "$KERNELS" | wc -w) ))
+	# kernel-open trees have "+vgpu" cells only: none without them
+	[ "$VGPU" = 1 ] || DRIVERS=$(echo "$DRIVERS" | tr ' ' '\n' | grep -v '^kernel-open' | paste -sd' ' -)
+	_nopen=$(echo "$DRIVERS" | tr ' ' '\n' | grep -c '^kernel-open' || true)
+	_ndeb=$(( $(echo "$DRIVERS" | wc -w) - _nopen ))
+	TOTAL=$(( _ndeb * $(echo "$KERNELS" | wc -w) ))
 	[ "$VGPU" != 1 ] || TOTAL=$((TOTAL * 2))
+	TOTAL=$(( TOTAL + _nopen * $(echo "$KERNELS" | wc -w) ))
 	echo "matrix: $TOTAL cells, make -j$MX_JOBS, ccache ${MX_CCACHE:-off}, records in $MX_CACHE/cells"
 	# the exact versions this run used (IDs name series and roles)
 	for _k in $KERNELS; do
@@ -434,14 +569,23 @@ main() {
 			"$(tr '\n' ' ' <"$NVC_CACHE/kernels/$_k/packages" 2>/dev/null | sed 's/ $//')"
 	done
 	for _d in $DRIVERS; do
-		printf 'matrix: nvidia %-11s %s\n' "$_d" "$(cat "$NVC_CACHE/nvidia/$_d.ready" 2>/dev/null || echo 'not prepared')"
+		case $_d in
+		kernel-open) printf 'matrix: nvidia kernel-open skipped: no %s\n' "$MX_OPEN_DIR" ;;
+		kernel-open-*)
+			printf 'matrix: nvidia %-11s %s\n' "${_d#kernel-open-}" "kernel-open, $(sha256sum "$MX_OPEN_DIR/$_d.tar.xz" 2>/dev/null |
+				sed 's/^\(.\{12\}\)[^ ]*  .*\//sha256 \1... /' || echo 'no tarball')" ;;
+		*) printf 'matrix: nvidia %-11s %s\n' "$_d" "$(cat "$NVC_CACHE/nvidia/$_d.ready" 2>/dev/null || echo 'not prepared')" ;;
+		esac
 	done
 	MX_START=$(now)
 	mx_cpu
 	MX_CPU0=$MX_CPU
 	for _d in $DRIVERS; do
 		for _k in $KERNELS; do
-			pair "$_d" "$_k"
+			case $_d in
+			kernel-open*) open_cell "$_d" "$_k" ;;
+			*) pair "$_d" "$_k" ;;
+			esac
 		done
 	done
 	_wall=$(( $(now) - MX_START ))
@@ -450,10 +594,11 @@ main() {
 	_ok=$(awk -F'\t' '$4 == "built"' "$TSV" | grep -c . || true)
 	_dk=$(awk -F'\t' '$4 == "declined-known"' "$TSV" | grep -c . || true)
 	_bad=$(awk -F'\t' '$4 == "failed"' "$TSV" | grep -c . || true)
+	_sk=$(awk -F'\t' '$4 == "skipped"' "$TSV" | grep -c . || true)
 	_cold=$(awk -F'\t' '{ s += $6 } END { print s + 0 }' "$TSV")
 	_ccpu=$(awk -F'\t' '{ s += $9 } END { print s + 0 }' "$TSV")
 	mx_cpu
-	SUMMARY="$N cells: $_ok built, $_dk declined-known, $_bad failed. This run: $BUILT built, $((N - BUILT)) cached, $_wall s wall clock, $((MX_CPU - MX_CPU0)) s CPU, $(mx_ccache_stats). Building every cell (sum of the recorded build times): $_cold s wall clock, $_ccpu s CPU."
+	SUMMARY="$N cells: $_ok built, $_dk declined-known, $_bad failed$([ "$_sk" = 0 ] || echo ", $_sk skipped"). This run: $BUILT built, $(awk -F'\t' '$7 == 1' "$TSV" | grep -c . || true) cached, $_wall s wall clock, $((MX_CPU - MX_CPU0)) s CPU, $(mx_ccache_stats). Building every cell (sum of the recorded build times): $_cold s wall clock, $_ccpu s CPU."
 	echo
 	{
 		printf 'driver\tkernel\tresult\tmodpost findings\tseconds\n'

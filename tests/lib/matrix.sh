@@ -259,3 +259,182 @@ mx_declined() {
 		/^#/ || NF < 3 { next }
 		($1 == d || $1 == "*") && ($2 == k || $2 == "*") { print $3; exit }' "$MX_DECLINED"
 }
+
+# --- NVIDIA's open kernel-open/ trees ------------------------------------------
+#
+#   mx_open_tags DIR                   tags of DIR/kernel-open-<tag>.tar.xz
+#   mx_open_unpack TARBALL TAG         MX_OPEN_SRC: the pristine tree
+#   mx_layer_lines PRISTINE TREE F...  "file:line" of every line a patch made
+#   mx_gpl_refs TREE SYMS OBJS...      where each GPL-only symbol is referenced
+#   mx_judge_gpl TREE PRISTINE LOG OUT OBJS...
+#                                      the licence check of a kernel-open cell
+
+mx_open_tags() {
+	for _f in "$1"/kernel-open-*.tar.xz; do
+		[ -f "$_f" ] || continue
+		_f=${_f##*/kernel-open-}
+		printf '%s\n' "${_f%.tar.xz}"
+	done | sort -V
+}
+
+# mx_open_unpack TARBALL TAG: unpack once per tarball checksum, into
+# $MX_CACHE/kernel-open/<sha256>/kernel-open-TAG (read-only, like the Debian
+# trees: cells work on copies).  Every member must be a file or directory
+# inside kernel-open-TAG/, without "..".  0 and MX_OPEN_SRC, or 1 and
+# MX_OPEN_ERR.
+mx_open_unpack() {
+	_tb=$1 _tag=$2
+	_sum=$(sha256sum <"$_tb" | cut -d' ' -f1)
+	_ud=$MX_CACHE/kernel-open/$_sum
+	MX_OPEN_SRC=$_ud/kernel-open-$_tag
+	if [ -f "$_ud/ready" ] && [ -d "$MX_OPEN_SRC" ]; then return 0; fi
+	_ut=$_ud.tmp.$$
+	rm -rf "$_ut"
+	mkdir -p "$_ut"
+	if ! tar -tJf "$_tb" >"$_ut.names" 2>&1 || ! tar -tvJf "$_tb" >"$_ut.list" 2>&1; then
+		MX_OPEN_ERR="cannot list $_tb: $(tail -n 1 "$_ut.names" "$_ut.list" | grep . | tail -n 1)"
+		rm -rf "$_ut" "$_ut.names" "$_ut.list"
+		return 1
+	fi
+	_bad=$(awk -v top="kernel-open-$_tag" '
+		!(index($0, top "/") == 1 || $0 == top) || $0 ~ /(^|\/)\.\.(\/|$)/ { print; exit }' "$_ut.names")
+	[ -n "$_bad" ] || _bad=$(awk 'substr($0, 1, 1) != "-" && substr($0, 1, 1) != "d" { print; exit }' "$_ut.list")
+	rm -f "$_ut.names" "$_ut.list"
+	if [ -n "$_bad" ]; then
+		MX_OPEN_ERR="$_tb: unexpected member: $_bad"
+		rm -rf "$_ut"
+		return 1
+	fi
+	if ! tar -xJf "$_tb" -C "$_ut" --no-same-owner --no-same-permissions 2>"$_ut.err" ||
+		[ ! -f "$_ut/kernel-open-$_tag/Kbuild" ]; then
+		MX_OPEN_ERR="cannot unpack $_tb: $(tail -n 1 "$_ut.err")"
+		rm -rf "$_ut" "$_ut.err"
+		return 1
+	fi
+	rm -f "$_ut.err"
+	chmod -R a-w "$_ut/kernel-open-$_tag"
+	printf '%s %s\n' "$_sum" "${_tb##*/}" >"$_ut/ready"
+	if [ -d "$_ud" ]; then chmod -R u+w "$_ud"; rm -rf "$_ud"; fi
+	mv "$_ut" "$_ud"
+}
+
+# mx_layer_lines PRISTINE TREE FILE...: "FILE:LINE" for every line of
+# TREE/FILE that a patch added or changed (diff against PRISTINE/FILE);
+# "FILE:*" for a file PRISTINE has not (the compat layer's own).
+mx_layer_lines() {
+	_p=$1 _t=$2
+	shift 2
+	for _f in "$@"; do
+		if [ ! -f "$_p/$_f" ]; then
+			printf '%s:*\n' "$_f"
+			continue
+		fi
+		diff -U0 "$_p/$_f" "$_t/$_f" | awk -v f="$_f" '
+			/^@@ / { split(substr($3, 2), a, ","); n = (a[2] == "" ? 1 : a[2])
+				for (i = 0; i < n; i++) print f ":" (a[1] + i) }'
+	done
+}
+
+# mx_gpl_refs TREE SYMS OBJS...: one line per reference to one of SYMS (a
+# list of symbol names) in the objects: symbol, object, section+offset,
+# and the source lines that make it, innermost first (addr2line -i: an
+# inlined function's own line, then each caller's), paths relative to
+# TREE ("include/..." for the kernel's headers).  A reference outside code
+# (data) has no source line: "?".
+mx_gpl_refs() {
+	_tree=$1 _gsyms=" $(printf '%s\n' "$2" | tr '\n' ' ')"
+	shift 2
+	[ -n "$(printf '%s' "$_gsyms" | tr -d ' ')" ] || return 0
+	for _o in "$@"; do
+		objdump -r "$_tree/$_o" | awk -v syms="$_gsyms" '
+			/^RELOCATION RECORDS FOR \[/ { sec = $4; gsub(/^\[|\]:$/, "", sec); next }
+			sec !~ /^\.debug/ && NF == 3 && $1 ~ /^[0-9a-f]+$/ {
+				s = $3; sub(/[-+]0x[0-9a-f]+$/, "", s)
+				if (index(syms, " " s " ")) print sec "\t" $1 "\t" s }' >"$MX_TIMES.refs"
+		cut -f1 "$MX_TIMES.refs" | awk '!seen[$0]++' | while IFS= read -r _sec; do
+			# shellcheck disable=SC2046 # offsets: one word each
+			addr2line -a -i -j "$_sec" -e "$_tree/$_o" \
+				$(awk -F'\t' -v s="$_sec" '$1 == s { print "0x" $2 }' "$MX_TIMES.refs") 2>/dev/null |
+				sed -e 's/ (discriminator [0-9]*)$//' -e "s|^$_tree/||" -e 's|^/.*/include/|include/|' |
+				awk -F'\t' -v s="$_sec" -v o="$_o" -v refs="$MX_TIMES.refs" '
+					function flush() { if (n) { x = off[n]; sub(/^0+/, "", x)
+						printf "%s\t%s\t%s+0x%s\t%s\n", sym[n], o, s, (x == "" ? "0" : x), (ch == "" ? "?" : ch) } }
+					BEGIN { while ((getline l <refs) > 0) { split(l, f, "\t"); if (f[1] == s) { m++; off[m] = f[2]; sym[m] = f[3] } } }
+					/^0x[0-9a-f]+$/ { flush(); n++; ch = ""; next }
+					/^\?\?:/ { next }
+					{ ch = ch (ch == "" ? "" : " ") $0 }
+					END { flush() }'
+		done
+	done
+	rm -f "$MX_TIMES.refs"
+}
+
+# mx_judge_gpl TREE PRISTINE LOG OUT OBJS...: the licence check of a
+# kernel-open "+vgpu" cell whose objects compiled (MX_RESULT built).  These
+# trees say MODULE_LICENSE("Dual MIT/GPL"); the build linked the objects
+# with tests/matrix.d/kernel-open/nvc-licence.c, a stand-in for the core
+# with nothing but the licence tag the vGPU-KVM package's nvidia.ko has
+# ("NVIDIA"), so the kernel's modpost reported every GPL-only symbol the
+# objects use as it would for that module.  NVIDIA's open flavour uses
+# some on purpose (code the proprietary flavour has not); what matters is
+# that none is reached from the compat layer: every reference is
+# attributed to its source lines (mx_gpl_refs), and a reference whose lines
+# include one of the layer's files or a line a patch changed (against
+# PRISTINE) fails the cell, as does a symbol no source line explains.
+# Writes the attribution to OUT (symbol, layer|nvidia|?, object,
+# section+offset, source lines).
+mx_judge_gpl() {
+	_tree=$1 _pris=$2 _log=$3 _out=$4
+	shift 4
+	: >"$_out"
+	_lic=$(objcopy -O binary -j .modinfo "$_tree/nvidia.o" /dev/stdout 2>/dev/null |
+		tr '\0' '\n' | sed -n 's/^license=//p' | paste -sd, -)
+	case ",$_lic," in
+	*,NVIDIA,*) ;;
+	*)
+		MX_RESULT=failed
+		MX_DETAIL="$MX_DETAIL; no licence check: nvidia.o not linked with the licence stand-in (licence tags: ${_lic:-none})"
+		return 0
+		;;
+	esac
+	if ! grep -q 'MODPOST' "$_log"; then
+		MX_RESULT=failed MX_DETAIL="$MX_DETAIL; no licence check: modpost did not run"
+		return 0
+	fi
+	_syms=$(sed -n "s/.*GPL-only symbol '\([^']*\)'.*/\1/p" "$_log" | LC_ALL=C sort -u)
+	mx_gpl_refs "$_tree" "$_syms" "$@" >"$_out.refs"
+	# shellcheck disable=SC2046 # file names: one word each
+	mx_layer_lines "$_pris" "$_tree" $(cut -f4 "$_out.refs" | tr ' ' '\n' |
+		sed -n 's/^\([^/?][^:]*\):[0-9]*$/\1/p' | grep -v '^include/' | LC_ALL=C sort -u) >"$_out.layer"
+	printf '%s\n' "$_syms" | grep . | awk -F'\t' -v layer="$_out.layer" -v refs="$_out.refs" '
+		BEGIN {
+			while ((getline l <layer) > 0) { if (l ~ /:\*$/) whole[substr(l, 1, length(l) - 2)] = 1; else mine[l] = 1 }
+			while ((getline l <refs) > 0) {
+				split(l, f, "\t"); c = "nvidia"
+				if (f[4] == "?") c = "?"
+				nfr = split(f[4], fr, " ")
+				for (i = 1; i <= nfr; i++) {
+					file = fr[i]; sub(/:[0-9]+$/, "", file)
+					if (fr[i] in mine || file in whole || file ~ /^nvidia-vgpu-compat\//) c = "layer"
+				}
+				print f[1] "\t" c "\t" f[2] "\t" f[3] "\t" f[4]
+				seen[f[1]] = 1
+			}
+		}
+		!($0 in seen) { print $0 "\t?\t-\t-\tno reference in the objects" }' >"$_out"
+	rm -f "$_out.refs" "$_out.layer"
+	_n=$(printf '%s\n' "$_syms" | grep -c . || true)
+	_mine=$(awk -F'\t' '$2 == "layer" { print $1 " (" $5 ")" }' "$_out" | awk '!seen[$0]++')
+	_unk=$(awk -F'\t' '$2 == "?" { print $1 " (" $3 " " $4 ")" }' "$_out" | awk '!seen[$0]++')
+	if [ -n "$_mine" ]; then
+		MX_RESULT=failed
+		MX_DETAIL="GPL-only symbol reached from the compat layer or a patched line (licence NVIDIA): $(mx_short "$_mine")"
+	elif [ -n "$_unk" ]; then
+		MX_RESULT=failed
+		MX_DETAIL="GPL-only symbol not attributed to a source line (licence NVIDIA): $(mx_short "$_unk")"
+	elif [ "$_n" = 0 ]; then
+		MX_DETAIL="$MX_DETAIL; modpost as licence NVIDIA: no GPL-only symbol"
+	else
+		MX_DETAIL="$MX_DETAIL; modpost as licence NVIDIA: $_n GPL-only symbols, all on NVIDIA's open-flavour lines, none from the layer"
+	fi
+}
