@@ -276,6 +276,13 @@ pre_scan() { # pre_scan KDIR
 		for (i = 1; i <= nt; i++) {
 			t = order[i]
 			if (!isdiff[t] && !iscocci[t]) {
+				# a layer topic: X-Native-Fix lines first (a fix the
+				# X-Needed-If line alone cannot tell), then X-Needed-If
+				done = 0
+				if (exists(lf[t]))
+					for (j = 1; j <= nn[t] && !done; j++)
+						if (exists(nf[t, j]) && matches(nf[t, j], nr[t, j])) { print t, "fixed-natively", nv[t, j]; done = 1 }
+				if (done) continue
 				if (!exists(lf[t])) print t, "not-applicable", "-"
 				else if (!matches(lf[t], lr[t])) print t, "fixed-natively", lv[t]
 				else if (haslayer && hooked) print t, "applied", lv[t]

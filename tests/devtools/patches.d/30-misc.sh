@@ -175,3 +175,38 @@ X-Site: Makefile pahole_cmd
 EOF
 mk 0154-pahole-gen-btf makefile "$D535_216" \
 	"Makefile::  PAHOLE_VARIABLES=\$(if \$(wildcard \$(KERNEL_SOURCES)/scripts/pahole-flags.sh),,\"PAHOLE=\$(AWK) '\$(PAHOLE_AWK_PROGRAM)'\")::  PAHOLE_VARIABLES=\$(if \$(wildcard \$(KERNEL_SOURCES)/scripts/pahole-flags.sh),,\"PAHOLE=sh \$(CURDIR)/nvidia-vgpu-compat/nvc-pahole.sh\")"
+
+hdr "Kbuild: give NVIDIA's conftest the kernel's -fms-extensions" <<EOF
+Linux 6.19 builds with the Microsoft extension for anonymous tagged
+struct members (upstream commit c4781dc3d1cf, "Kbuild: enable
+-fms-extensions"; later the Kconfig string CONFIG_CC_MS_EXTENSIONS), and
+its headers rely on it: <linux/fs.h> of 7.2 and 7.3 embeds struct
+__filename_head in struct filename and asserts the size.  NVIDIA's
+conftest compiles its tests with flags of its own, which lack the
+extension up to the 580 branch (595 adds it), so every test that includes
+<linux/fs.h> fails with
+
+  static assertion failed: "sizeof(struct filename) % 64 == 0"
+
+and the driver is configured as if for a very old kernel: nv-mm.h,
+nv-linux.h and nv-mmap.c then fail (vm_fault_t, get_user_pages(),
+phys_to_dma(), ...).
+
+The compat layer's nvc-compat.Kbuild adds the kernel's own flag, taken
+from KBUILD_CFLAGS, to NV_CONFTEST_CFLAGS; on kernels without it nothing
+is added.  Trees that already pass conftest all of KBUILD_CFLAGS (Debian's
+packages) or the flag itself (595) are fixed natively.  The fix travels
+with the Kbuild hook of the compat layer; this topic has no diff of its
+own.
+
+Origin: other, https://git.kernel.org/linus/c4781dc3d1cf
+Forwarded: not-needed
+Last-Update: $LAST
+X-Kernel-Release: 6.19
+X-Needed-If: Kbuild ^NV_CONFTEST_CFLAGS[[:space:]]*=
+X-Native-Fix: Kbuild ^NV_CONFTEST_CFLAGS.*-fms-(extensions|anonymous-structs)
+X-Native-Fix: Kbuild ^[[:space:]]+\\$\\(KBUILD_CFLAGS\\)
+X-Probe: - (make-level: the kernel's KBUILD_CFLAGS, every kernel from 6.19)
+EOF
+mkdir -p "$OUT/0155-conftest-ms-extensions"
+{ cat "$H"; echo "---"; } >"$OUT/0155-conftest-ms-extensions/kbuild.patch"
