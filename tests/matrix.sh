@@ -258,7 +258,22 @@ record() {
 	_why=$(mx_declined "$1" "$2")
 	if [ -n "$_why" ]; then
 		if [ "$_r" = failed ]; then
-			_r=declined-known _det="$_why (failed: $_det)"
+			# with an errors pattern, only a cell whose every error is
+			# the break named is declined; anything else still fails
+			_pat=$(mx_declined "$1" "$2" 4)
+			_other=
+			if [ -n "$_pat" ]; then
+				if [ -s "$OUTD/$8.errors" ]; then
+					_other=$(grep -Ev -- "$_pat" "$OUTD/$8.errors" | head -n 1)
+				else
+					_other="no error recorded"
+				fi
+			fi
+			if [ -z "$_other" ]; then
+				_r=declined-known _det="$_why (failed: $_det)"
+			else
+				_det="$_det; not only what declined.tsv names: $_other"
+			fi
 		else
 			_det="$_det; note: declined.tsv still lists this cell"
 		fi
@@ -419,7 +434,11 @@ open_cell() {
 	fi
 	cp -R "$MX_OVERLAY/." "$_tree/"
 	# the core's place: the licence stand-in (see the top of this file)
-	gcc -c -o "$_tree/nvidia/nv-kernel.o_binary" "$MX_LICENCE_SRC"
+	if ! gcc -c -o "$_tree/nvidia/nv-kernel.o_binary" "$MX_LICENCE_SRC" >"$OUTD/$_vcell.errors" 2>&1; then
+		record "$_row" "$_k" "$_rel" failed "cannot compile the licence stand-in: $(head -n 1 "$OUTD/$_vcell.errors")" 0 0 "$_vcell"
+		[ "${NVC_MATRIX_KEEP:-0}" = 1 ] || rm -rf "$_tree"
+		return 0
+	fi
 	_objs=$(mx_vgpu_objects "$_tree")
 	_vkey=$(printf 'schema %s\ntree %s\nkernel %s\n%s\nkernel-open vgpu\n%s\n' "$MX_SCHEMA" \
 		"$(mx_tree_hash "$_tree")" "$(mx_kernel_key "$_k")" "$CCKEY" "$_objs" | md5sum | cut -d' ' -f1)

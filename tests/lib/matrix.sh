@@ -15,7 +15,8 @@
 #   mx_judge_ko TREE RELEASE LOG RC    sets MX_RESULT, MX_DETAIL for nvidia.ko
 #   mx_judge_vgpu TREE LOG STAMP OBJS  the same for the NV_VGPU_KVM_BUILD objects
 #   mx_errors LOG TREE                 the distinct compiler/modpost errors
-#   mx_declined DRIVER KERNEL          reason from tests/matrix.d/declined.tsv
+#   mx_declined DRIVER KERNEL [FIELD]  reason (or errors pattern) from
+#                                      tests/matrix.d/declined.tsv
 #
 # Results: built, failed (declined-known is decided at report time, from the
 # table, so editing the table never needs a rebuild).
@@ -251,13 +252,15 @@ mx_judge_vgpu() {
 	MX_DETAIL="objects only: $(printf '%s\n' "$@" | sed 's|.*/||' | paste -sd' ' -) compiled with NV_VGPU_KVM_BUILD"
 }
 
-# mx_declined DRIVER KERNEL_ID: the documented reason, if the cell is
-# declined on purpose (driver column may end in " +vgpu"; "*" matches any).
+# mx_declined DRIVER KERNEL_ID [FIELD]: the documented reason (FIELD 3,
+# the default) or the errors pattern (FIELD 4, may be empty), if the cell
+# is declined on purpose (driver column may end in " +vgpu"; "*" matches
+# any).
 mx_declined() {
 	[ -f "$MX_DECLINED" ] || return 0
-	awk -F'\t' -v d="$1" -v k="$2" '
+	awk -F'\t' -v d="$1" -v k="$2" -v f="${3:-3}" '
 		/^#/ || NF < 3 { next }
-		($1 == d || $1 == "*") && ($2 == k || $2 == "*") { print $3; exit }' "$MX_DECLINED"
+		($1 == d || $1 == "*") && ($2 == k || $2 == "*") { print $f; exit }' "$MX_DECLINED"
 }
 
 # --- NVIDIA's open kernel-open/ trees ------------------------------------------
