@@ -30,5 +30,9 @@
 #include "nvc-dma-buf.h"	/* linux/dma-buf.h */
 #include "nvc-pci.h"		/* linux/pci.h */
 #include "nvc-mm.h"		/* linux/mm.h, linux/mmap_lock.h, linux/pgtable.h */
+/*
+ * nvc-of-gpio.h (linux/of_gpio.h) is not included here: it stands where the
+ * driver included that header (patch 0156), so nothing moves on old kernels.
+ */
 
 #endif /* NVC_COMPAT_H */

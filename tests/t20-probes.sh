@@ -21,6 +21,7 @@ NVC_MODULE_IMPORT_NS_TAKES_IDENTIFIER before 6.13
 NVC_NO_LLSEEK_PRESENT before 6.12
 NVC_VFIO_DEVICE_OPS_HAS_DETACH_IOAS from 6.6
 NVC_DEV_IOMMU_HAS_IOMMU_DEV from 5.8
+NVC_LINUX_OF_GPIO_H_PRESENT before 7.1
 '
 for id in $(kernel_ids); do
 	kernel_ready "$id" || { fail "kernel tree $id is not prepared"; continue; }
