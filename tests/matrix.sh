@@ -440,7 +440,7 @@ open_cell() {
 		return 0
 	fi
 	_objs=$(mx_vgpu_objects "$_tree")
-	_vkey=$(printf 'schema %s\ntree %s\nkernel %s\n%s\nkernel-open vgpu\n%s\n' "$MX_SCHEMA" \
+	_vkey=$(printf 'schema %s %s\ntree %s\nkernel %s\n%s\nkernel-open vgpu\n%s\n' "$MX_SCHEMA" "$MX_OPEN_SCHEMA" \
 		"$(mx_tree_hash "$_tree")" "$(mx_kernel_key "$_k")" "$CCKEY" "$_objs" | md5sum | cut -d' ' -f1)
 	if mx_cache_get "$_vkey"; then
 		from_cache "$_row" "$_k" "$_rel" "$_vcell"

@@ -23,6 +23,9 @@
 
 # Bump when the judging below changes: every cached result is then stale.
 MX_SCHEMA=2
+# The same for the kernel-open cells' own judging (mx_judge_gpl and what it
+# calls) alone.
+MX_OPEN_SCHEMA=2
 
 : "${NVC_CACHE:=/var/cache/nvidia-vgpu-compat}"
 # The matrix's own state: cell records, work trees, the ccache links and the
@@ -343,7 +346,9 @@ mx_layer_lines() {
 # and the source lines that make it, innermost first (addr2line -i: an
 # inlined function's own line, then each caller's), paths relative to
 # TREE ("include/..." for the kernel's headers).  A reference outside code
-# (data) has no source line: "?".
+# (data) has no source line: "?".  Kbuild names a header found through a
+# relative -I as "././common/inc/nv-mm.h": the "./" go, so that the path is
+# the one the patches and the compat layer use.
 mx_gpl_refs() {
 	_tree=$1 _gsyms=" $(printf '%s\n' "$2" | tr '\n' ' ')"
 	shift 2
@@ -358,7 +363,8 @@ mx_gpl_refs() {
 			# shellcheck disable=SC2046 # offsets: one word each
 			addr2line -a -i -j "$_sec" -e "$_tree/$_o" \
 				$(awk -F'\t' -v s="$_sec" '$1 == s { print "0x" $2 }' "$MX_TIMES.refs") 2>/dev/null |
-				sed -e 's/ (discriminator [0-9]*)$//' -e "s|^$_tree/||" -e 's|^/.*/include/|include/|' |
+				sed -e 's/ (discriminator [0-9]*)$//' -e "s|^$_tree/||" -e 's|^\(\./\)*||' \
+					-e 's|^/.*/include/|include/|' |
 				awk -F'\t' -v s="$_sec" -v o="$_o" -v refs="$MX_TIMES.refs" '
 					function flush() { if (n) { x = off[n]; sub(/^0+/, "", x)
 						printf "%s\t%s\t%s+0x%s\t%s\n", sym[n], o, s, (x == "" ? "0" : x), (ch == "" ? "?" : ch) } }
