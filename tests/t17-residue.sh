@@ -60,6 +60,8 @@ use_of() {
 	0150-*) U='    del_timer_sync(&t17_timer);' E='!defined(NV_BSD) && NV_IS_EXPORT_SYMBOL_PRESENT_timer_delete_sync' ;;
 	0151-*) U='    if (in_irq()) return;' E='defined(in_hardirq)' ;;
 	0152-*) U='    t17_ok = (ops->map_resource != NULL);' E='defined(NV_DMA_MAP_OPS_HAS_MAP_PHYS)' ;;
+	# 0156: the header 7.1 removed (an #include is checked like code).
+	0156-*) KIND=top U='#include <linux/of_gpio.h>' G='defined(NV_LINUX_OF_GPIO_H_PRESENT)' ;;
 	0158-*) U='    hrtimer_init(&t17_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL); t17_timer.function = t17_fn;'
 		E='NV_IS_EXPORT_SYMBOL_PRESENT_hrtimer_setup' ;;
 	0159-*) U='    r = pci_resize_resource(pci_dev, NV_GPU_BAR1, requested_size);'
@@ -123,7 +125,7 @@ done
 for t in $topics; do
 	if ! grep -q "^$t X-Residue" "$TOP/patches/residue.rules"; then
 		case $t in
-		0007-*) skip "$t: no residue rule: the fix is in the compat layer (nvc-compat.Kbuild), not at a site" ;;
+		0007-* | 0155-*) skip "$t: no residue rule: the fix is in the compat layer (nvc-compat.Kbuild), not at a site" ;;
 		0154-*) skip "$t: no residue rule: the site is the Makefile, the residue check reads .c/.h files" ;;
 		*) fail "$t: no X-Residue / X-Residue-Missing rule" ;;
 		esac

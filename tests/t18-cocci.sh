@@ -29,7 +29,8 @@
 #     each kernel-open tree 0150/0151 rewrite nv.c, nv-nano-timer.c,
 #     os-interface.c and nv-time.h: only the call names change, no residue,
 #     idempotent.
-#  6. 0158-0160 (the open glue's hrtimer_init() + callback, 3-argument
+#  6. 0156, 0158-0160 (the open glue's unguarded <linux/of_gpio.h> and
+#     of_get_named_gpio(), hrtimer_init() + callback, 3-argument
 #     pci_resize_resource(), dma_buf_attachment_is_dynamic()), one rule at a
 #     time on each kernel-open tree: the state NVIDIA's code calls for
 #     (needed, or fixed-natively where NVIDIA's conftest macro handles it);
@@ -713,9 +714,15 @@ done
 # (535.161.07 ... 580.65.06; 595.45.04 has both forms under
 # NV_PCI_RESIZE_RESOURCE_HAS_EXCLUDE_BARS_ARG); dma_buf_attachment_is_dynamic()
 # in nv-dmabuf.c (535.161.07 ... 570.133.20; 580 and 595 test importer_ops).
-OPEN_RULES="0158-hrtimer-setup 0159-pci-resize-exclude-bars 0160-dma-buf-attachment-dynamic"
+# 0156: <linux/of_gpio.h> included without a conftest guard in nv-linux.h
+# and of_get_named_gpio() in nv-dsi-parse-panel-props.c and nv-gpio.c
+# (580.65.06, 595.45.04; 535 to 570 guard the include with
+# NV_LINUX_OF_GPIO_H_PRESENT and call nothing).
+OPEN_RULES="0156-of-gpio 0158-hrtimer-setup 0159-pci-resize-exclude-bars 0160-dma-buf-attachment-dynamic"
 want_open() { # want_open TOPIC TAG: the topic's state in NVIDIA's pristine tree
 	case $1:$2 in
+	0156-*:535.* | 0156-*:550.* | 0156-*:570.*) echo fixed-natively ;;
+	0156-*:580.* | 0156-*:595.*) echo needed ;;
 	0158-*:535.* | 0158-*:550.* | 0158-*:570.*) echo needed ;;
 	0158-*:580.* | 0158-*:595.*) echo fixed-natively ;;
 	0159-*:535.* | 0159-*:550.* | 0159-*:570.* | 0159-*:580.*) echo needed ;;
@@ -735,6 +742,7 @@ only_topic() {
 }
 for t in $OPEN_RULES; do
 	case $t in
+	0156-*) f=nvidia/nv-dsi-parse-panel-props.c old='(^|[^_[:alnum:]])of_get_named_gpio[[:space:]]*\(' ;;
 	0158-*) f=nvidia/nv-nano-timer.c old='(^|[^_[:alnum:]])hrtimer_init[[:space:]]*\(' ;;
 	0159-*) f=nvidia/nv-pci.c old='(^|[^_[:alnum:]])pci_resize_resource[[:space:]]*\([^,]*,[^,]*,[^,]*\)' ;;
 	*) f=nvidia/nv-dmabuf.c old='(^|[^_[:alnum:]])dma_buf_attachment_is_dynamic[[:space:]]*\(' ;;
@@ -774,6 +782,7 @@ for t in $OPEN_RULES; do
 			cb=$(sed -n 's/^.*\.function[[:space:]]*=[[:space:]]*\(.*\);[[:space:]]*$/\1/p' "$A.old")
 			sed -n 's/^\([[:space:]]*\)hrtimer_init(\(.*\), *\([^,]*\), *\([^,]*\));[[:space:]]*$/\1nvc_hrtimer_setup(\2, '"$cb"', \3, \4);/p' "$A.old" >"$A.want" ;;
 		0159-*) sed -E 's/(^|[^_[:alnum:]])pci_resize_resource([[:space:]]*\()/\1nvc_pci_resize_resource\2/g' "$A.old" >"$A.want" ;;
+		0156-*) sed -E 's/(^|[^_[:alnum:]])of_get_named_gpio([[:space:]]*\()/\1nvc_of_get_named_gpio\2/g' "$A.old" >"$A.want" ;;
 		*) sed -E 's/(^|[^_[:alnum:]])dma_buf_attachment_is_dynamic([[:space:]]*\()/\1nvc_dma_buf_attachment_is_dynamic\2/g' "$A.old" >"$A.want" ;;
 		esac
 		if [ "$left" = 0 ] && [ -s "$A.got" ] && cmp -s "$A.want" "$A.got"; then
@@ -781,6 +790,14 @@ for t in $OPEN_RULES; do
 			pass "kernel-open $tag: $t rewrote $f ($(wc -l <"$A.old" | tr -d ' ') line(s) -> $(wc -l <"$A.got" | tr -d ' ')), no old call left"
 		else
 			fail "kernel-open $tag: $t: $left old call(s) left, or not only the rewrite"; diff "$A.want" "$A.got" | head -n 6
+		fi
+		# 0156 has sites in three files: the include and every call of the
+		# tree, not only those of $f.
+		if [ "${t%%-*}" = 0156 ]; then
+			grep -qx '#include "nvc-of-gpio.h"' "$A/common/inc/nv-linux.h" &&
+				! (cd "$A" && grep -rqE '#[[:space:]]*include[[:space:]]*<linux/of_gpio\.h>|(^|[^_[:alnum:]])of_get_named_gpio[[:space:]]*\(' common nvidia) &&
+				pass "kernel-open $tag: 0156 rewrote the include in nv-linux.h and every call (nv-gpio.c's too)" ||
+				fail "kernel-open $tag: 0156 left an include or a call"
 		fi
 		NVC_ROOT=$W/ko-$t "$RW" status --allow-non-vgpu "$A" >"$A.status" 2>&1 || true
 		grep -q '^residue:' "$A.status" && fail "kernel-open $tag $t: residue after apply" ||
@@ -810,12 +827,15 @@ P=$W/ko-$tag/kernel-open-$tag.orig
 if [ -d "$P" ]; then
 	RS=$(root ko-open-shapes)
 	for p in "$W"/ko-open-shapes/patches/[0-9]*/; do
-		case ${p%/} in */0000-compat-layer | */0158-* | */0159-* | */0160-*) ;; *) rm -rf "$p" ;; esac
+		case ${p%/} in */0000-compat-layer | */0156-* | */0158-* | */0159-* | */0160-*) ;; *) rm -rf "$p" ;; esac
 	done
-	grep -E '^01(58|59|60)-' "$TOP/patches/residue.rules" >"$W/ko-open-shapes/patches/residue.rules"
+	grep -E '^01(56|58|59|60)-' "$TOP/patches/residue.rules" >"$W/ko-open-shapes/patches/residue.rules"
 	S=$W/ko-open-shapes-tree; rm -rf "$S"; cp -a "$P" "$S"
 	cat >"$S/nvidia/nvc-t18-open-shapes.c" <<'EOF'
 /* t18: the open glue's old APIs in shapes NVIDIA's trees do not have */
+#if defined(T18_OTHER)
+#  include  <linux/of_gpio.h>
+#endif
 static void t18_open_shapes(struct t18_dev *d, struct hrtimer *ht,
                             struct pci_dev *pdev, struct dma_buf_attachment *a)
 {
@@ -835,10 +855,15 @@ static void t18_open_shapes(struct t18_dev *d, struct hrtimer *ht,
         return;
     d->r = pci_resize_resource(pdev, 1, d->size, 0);
     d->dyn = !dma_buf_attachment_is_dynamic(d->attachments[0]);
+    d->gpio = of_get_named_gpio (d->np,
+                                 "t18-gpio", d->i + 1);
 }
 EOF
 	cat >"$W/open-shapes.want" <<'EOF'
 /* t18: the open glue's old APIs in shapes NVIDIA's trees do not have */
+#if defined(T18_OTHER)
+#include "nvc-of-gpio.h"
+#endif
 static void t18_open_shapes(struct t18_dev *d, struct hrtimer *ht,
                             struct pci_dev *pdev, struct dma_buf_attachment *a)
 {
@@ -855,9 +880,11 @@ static void t18_open_shapes(struct t18_dev *d, struct hrtimer *ht,
         return;
     d->r = pci_resize_resource(pdev, 1, d->size, 0);
     d->dyn = !nvc_dma_buf_attachment_is_dynamic(d->attachments[0]);
+    d->gpio = nvc_of_get_named_gpio (d->np,
+                                 "t18-gpio", d->i + 1);
 }
 EOF
-	check "open shapes ($tag, another file): apply with 0158-0160" env NVC_ROOT="$W/ko-open-shapes" "$RS" apply --allow-non-vgpu "$S"
+	check "open shapes ($tag, another file): apply with 0156, 0158-0160" env NVC_ROOT="$W/ko-open-shapes" "$RS" apply --allow-non-vgpu "$S"
 	cmp -s "$W/open-shapes.want" "$S/nvidia/nvc-t18-open-shapes.c" &&
 		pass "open shapes: every site rewritten as expected, the 4-argument call left alone" ||
 		{ fail "open shapes: the other file"; diff "$W/open-shapes.want" "$S/nvidia/nvc-t18-open-shapes.c" | head -n 20; }

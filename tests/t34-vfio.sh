@@ -173,6 +173,7 @@ for id in $T34_KIDS; do
 	map_resource_gone=$([ "$(probe_says "$id" NVC_DMA_MAP_OPS_HAS_MAP_RESOURCE)" = no ] && echo 1 || echo 0)
 	strncpy_gone=$([ "$(probe_says "$id" NVC_STRNCPY_PRESENT)" = no ] && echo 1 || echo 0)
 	vma_flags_bitmap=$([ "$(probe_says "$id" NVC_VMA_FLAGS_SET_WORD_PRESENT)" = yes ] && echo 1 || echo 0)
+	of_gpio_gone=$([ "$(probe_says "$id" NVC_LINUX_OF_GPIO_H_PRESENT)" = no ] && echo 1 || echo 0)
 
 	for v in $T34_BUILD; do
 		drv=NVIDIA-Linux-x86_64-$v-vgpu-kvm
@@ -189,6 +190,24 @@ for id in $T34_KIDS; do
 		if build_driver "$d/kernel" "$id" "$d.log"; then ok=1; else ok=0; fi
 		secs=$(( $(date +%s) - t0 ))
 		want_fail=0
+		# 7.1 removed <linux/of_gpio.h>, which 580 and 595 include in
+		# nv-linux.h without a guard: every nvidia.ko object stops there
+		# (0156's control), before the other breaks could show.  Assert
+		# that, then build again without the include (a test-side edit
+		# of the copy) for the controls of the other breaks.
+		case $v in 580.* | 595.*)
+			if [ "$of_gpio_gone" = 1 ]; then
+				want_fail=1
+				has_error "$d.log" "nv-linux\.h:[0-9]+:[0-9]+: fatal error: linux/of_gpio\.h: No such file or directory" &&
+					pass "$v unpatched on $id: fails on <linux/of_gpio.h> (7.1)" ||
+					fail "$v unpatched on $id: no of_gpio.h error"
+				mv "$d.log" "$d.of-gpio.log"
+				sed -i '/^#include <linux\/of_gpio\.h>$/d' "$d/kernel/common/inc/nv-linux.h"
+				if build_driver "$d/kernel" "$id" "$d.log"; then ok=1; else ok=0; fi
+				! has_error "$d.log" "of_gpio" ||
+					fail "$v unpatched on $id without the include: still an of_gpio error"
+			fi ;;
+		esac
 		case $v in
 		550.144.02)
 			if [ "$no_llseek_gone" = 1 ]; then

@@ -28,6 +28,8 @@
 #    (337b1b566db0): nv_resize_pcie_bars() is a stub.
 # NVIDIA's open glue has both, and dma_buf_attachment_is_dynamic() (6.16):
 # topics 0158-0160, semantic patches only (patches/, written by hand).
+# 7.1's <linux/of_gpio.h> removal (0156) hits the 580 and 595 branches'
+# nv-linux.h in both flavours: a semantic patch only, written by hand too.
 
 hdr "nvidia: stop timers through the compat wrapper" <<EOF
 Linux 6.15 removed del_timer_sync() (upstream commit 8fa7292fee5c,
@@ -210,47 +212,3 @@ X-Probe: - (make-level: the kernel's KBUILD_CFLAGS, every kernel from 6.19)
 EOF
 mkdir -p "$OUT/0155-conftest-ms-extensions"
 { cat "$H"; echo "---"; } >"$OUT/0155-conftest-ms-extensions/kbuild.patch"
-
-hdr "nvidia: include <linux/of_gpio.h> and call of_get_named_gpio() through the compat layer" <<EOF
-Linux 7.1 removed <linux/of_gpio.h> and of_get_named_gpio() (upstream
-commit b6420bd5aa0c, "gpio: remove of_get_named_gpio() and
-<linux/of_gpio.h>").  The 580 and 595 branches include the header in
-nv-linux.h without asking conftest first (535 to 570 test
-NV_LINUX_OF_GPIO_H_PRESENT), so every object of nvidia.ko fails with
-
-  nv-linux.h: fatal error: linux/of_gpio.h: No such file or directory
-
-and nv-dsi-parse-panel-props.c calls of_get_named_gpio() for the DSI
-panel GPIOs of Tegra display devices.
-
-Include nvc-of-gpio.h there instead, which includes <linux/of_gpio.h>
-where it exists, and call nvc_of_get_named_gpio(): of_get_named_gpio()
-where it exists, otherwise -ENOENT (no such GPIO).  On every kernel built
-without CONFIG_OF_GPIO (x86) of_get_named_gpio() never found a GPIO
-either (it returned -ENOSYS), and the caller only tests gpio_is_valid().
-Where CONFIG_OF_GPIO was set, of_get_named_gpio() was exported GPL-only,
-and so are its successors (the gpiod API): nvidia.ko never could use
-them.
-
-Origin: other, https://git.kernel.org/linus/b6420bd5aa0c
-Forwarded: not-needed
-Last-Update: $LAST
-X-Kernel-Release: 7.1
-X-Native-Fix: common/inc/nv-linux.h NV_LINUX_OF_GPIO_H_PRESENT
-X-Probe: NVC_LINUX_OF_GPIO_H_PRESENT absent
-X-Site: common/inc/nv-linux.h of_gpio
-X-Site: nvidia/nv-dsi-parse-panel-props.c of_get_named_gpio
-EOF
-# 580 (kernel-open 580.65.06; 595.45.04 has the same lines)
-if kernel_open 580.65.06; then
-	(
-		set -- 'common/inc/nv-linux.h::#include <linux/of_gpio.h>::#include "nvc-of-gpio.h"'
-		for _g in panel-rst panel-en panel-en-1 panel-bl-en panel-bl-pwm te avdd-avee-en \
-			vdd-1v8-lcd-en panel-bridge-en-0 panel-bridge-en-1 panel-bridge-refclk-en; do
-			set -- "$@" "nvidia/nv-dsi-parse-panel-props.c::        of_get_named_gpio(node, \"nvidia,$_g-gpio\", 0);::        nvc_of_get_named_gpio(node, \"nvidia,$_g-gpio\", 0);"
-		done
-		mk 0156-of-gpio nvidia-580 "$KO_TREE" "$@"
-	)
-else
-	skipped 0156-of-gpio nvidia-580 "$KO_WHY"
-fi
