@@ -524,15 +524,20 @@ write_md() {
 			echo
 			echo "## GPL-only symbols of the kernel-open cells (modpost, licence NVIDIA)"
 			echo
-			echo "Symbol, then the source lines that reference it (innermost first); \`layer\` would"
-			echo "mark a reference from the compat layer or a patched line."
+			echo "Each symbol, then the outermost source line of each reference (its caller in the"
+			echo "object; the full chains of inlined functions are in tests/out/matrix/<cell>.gpl);"
+			echo "\`layer\` would mark a reference from the compat layer or a patched line."
 			awk -F'\t' '$1 ~ /\(kernel-open\)/ && $4 == "built" { print $1 "\t" $3 "\t" $8 }' "$TSV" |
 				while IFS="$(printf '\t')" read -r _d _rel _cell; do
 					echo
 					echo "### $_d on $_rel"
 					echo
 					if [ -s "$OUTD/$_cell.gpl" ]; then
-						awk -F'\t' '{ print "- `" $1 "` " ($2 == "nvidia" ? "" : "**" $2 "** ") $5 }' "$OUTD/$_cell.gpl" | awk '!seen[$0]++'
+						awk -F'\t' '
+							{ n = split($5, fr, " "); w = fr[n]; if ($2 != "nvidia") w = "**" $2 "** " w
+							  if (!($1 in seen)) order[++k] = $1
+							  if (!(($1, w) in got)) { got[$1, w] = 1; seen[$1] = seen[$1] (seen[$1] == "" ? "" : ", ") w } }
+							END { for (i = 1; i <= k; i++) print "- `" order[i] "`: " seen[order[i]] }' "$OUTD/$_cell.gpl"
 					else
 						echo "none"
 					fi
