@@ -350,6 +350,7 @@ pair() {
 		mx_cpu
 		CPU=$((MX_CPU - _c0))
 		mx_judge_ko "$_tree" "$_rel" "$OUTD/$_cell.log" "$_rc"
+		mx_judge_conftest "$_tree" "$_k"
 		mx_errors "$OUTD/$_cell.log" "$_tree" >"$OUTD/$_cell.errors"
 		store "$_key" "$_cell"
 		BUILT=$((BUILT + 1))
@@ -460,6 +461,7 @@ open_cell() {
 		CPU=$((MX_CPU - _c0))
 		# shellcheck disable=SC2086
 		mx_judge_vgpu "$_tree" "$OUTD/$_vcell.log" "$_stamp" $_objs
+		mx_judge_conftest "$_tree" "$_k"
 		if [ "$MX_RESULT" = built ]; then
 			# shellcheck disable=SC2086
 			mx_judge_gpl "$_tree" "$MX_OPEN_SRC" "$OUTD/$_vcell.log" "$OUTD/$_vcell.gpl" $_objs
@@ -572,7 +574,9 @@ main() {
 	fi
 	rm -rf "$MX_CACHE"/cells/.tmp-*
 	mx_ccache_setup
-	CCKEY=$(mx_cc_key)
+	# the conftest diff's table is part of every judgement
+	CCKEY="$(mx_cc_key)
+conftest-map $(md5sum <"$TOP/tests/matrix.d/conftest-map.tsv" | cut -d' ' -f1)"
 	OUTD=$NVC_OUT/matrix
 	TSV=$NVC_OUT/matrix.tsv
 	rm -rf "$OUTD" "$TSV" "$TSV.tmp"

@@ -9,6 +9,49 @@
 set -eu
 # shellcheck source=tests/lib/common.sh
 . "$(dirname "$0")/lib/common.sh"
+
+# --- the conftest diff, in every tier ---------------------------------------------
+# NVIDIA's kernel-open 535.161.07 glue (its conftest compiles without the
+# kernel's -fms-extensions) as a "+vgpu" cell on 7-newest, in a private
+# matrix cache: with the layer, NVIDIA's conftest agrees with our probes;
+# with the layer's conftest flag line (0155) taken out of a private copy of
+# the package, the cell fails and names the macros conftest got wrong.
+SHARED=${NVC_SHARED:-$TOP/../shared}
+ct_tag=535.161.07 ct_k=7-newest
+if [ ! -f "$SHARED/real/kernel-open/kernel-open-$ct_tag.tar.xz" ]; then
+	skip "conftest diff: no $SHARED/real/kernel-open/kernel-open-$ct_tag.tar.xz (../shared is not in a user's clone)"
+elif ! kernel_ready "$ct_k"; then
+	skip "conftest diff: kernel tree $ct_k is not prepared"
+else
+	C=$NVC_OUT/t80-conftest
+	rm -rf "$C"; mkdir -p "$C/pkg/tests"
+	cp -a "$TOP/scripts" "$TOP/compat" "$TOP/patches" "$C/pkg/"
+	cp -a "$TOP/tests/matrix.sh" "$TOP/tests/lib" "$TOP/tests/matrix.d" "$C/pkg/tests/"
+	sed -i '/^NV_CONFTEST_CFLAGS += \$(filter -fms-extensions/d' "$C/pkg/compat/nvc-compat.Kbuild"
+	if grep -q '^NV_CONFTEST_CFLAGS.*fms-extensions' "$C/pkg/compat/nvc-compat.Kbuild"; then
+		fail "conftest diff: the flag line is still in the private copy"
+	fi
+	for v in with without; do
+		[ $v = with ] && r=$TOP || r=$C/pkg
+		NVC_OUT=$C/$v NVC_MATRIX_CACHE=$C/cache NVC_SHARED=$SHARED NVC_SKIP_SETUP=1 \
+			sh "$r/tests/matrix.sh" --no-cache --drivers "kernel-open-$ct_tag" --kernels "$ct_k" >"$C/$v.out" 2>&1 || :
+		IFS=$(printf '\t') read -r _ _ _ res det _ <"$C/$v/matrix.tsv" 2>/dev/null || res=none det=$(tail -n 1 "$C/$v.out")
+		case $v:$res in
+		with:built)
+			case $det in
+			*"conftest agrees with our probes"*) pass "conftest diff: kernel-open $ct_tag on $ct_k with the layer: built, $(printf '%s' "$det" | sed 's/.*; //')" ;;
+			*) fail "conftest diff: with the layer, no conftest comparison: $det" ;;
+			esac ;;
+		without:failed)
+			case $det in
+			"NVIDIA's conftest misdetects: "*) pass "conftest diff: without the layer's -fms-extensions line the cell fails: $(printf '%s' "$det" | cut -c1-200)" ;;
+			*) fail "conftest diff: without the flag line it failed, but not by the conftest diff: $det" ;;
+			esac ;;
+		*) fail "conftest diff: $v the flag line: $res: $det" ;;
+		esac
+	done
+fi
+
 if [ "$NVC_TIER" != full ]; then
 	skip "the matrix is the maintainer tier's (make check-full or make matrix; 50 cells, hours from an empty cache)"
 	exit 0

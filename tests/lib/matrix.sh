@@ -22,7 +22,7 @@
 # table, so editing the table never needs a rebuild).
 
 # Bump when the judging below changes: every cached result is then stale.
-MX_SCHEMA=2
+MX_SCHEMA=3
 # The same for the kernel-open cells' own judging (mx_judge_gpl and what it
 # calls) alone.
 MX_OPEN_SCHEMA=2
@@ -445,5 +445,66 @@ mx_judge_gpl() {
 		MX_DETAIL="$MX_DETAIL; modpost as licence NVIDIA: no GPL-only symbol"
 	else
 		MX_DETAIL="$MX_DETAIL; modpost as licence NVIDIA: $_n GPL-only symbols, all on NVIDIA's open-flavour lines, none from the layer"
+	fi
+}
+
+# --- the conftest diff -----------------------------------------------------------
+#
+#   mx_conftest_diff TREE KERNEL_ID   0: NVIDIA's conftest agrees with our
+#                                     probes on every macro of
+#                                     tests/matrix.d/conftest-map.tsv it
+#                                     generated; 1 and MX_CONFTEST_DIFF
+#                                     ("NV_X defined, the kernel has not
+#                                     (NVC_Y no); ...") where it does not.
+#                                     MX_CONFTEST_N: how many it compared.
+# Our probes of KERNEL_ID are run once per run ($OUTD/probes-KERNEL_ID).
+mx_conftest_diff() {
+	_cd_tree=$1 _cd_k=$2
+	MX_CONFTEST_DIFF='' MX_CONFTEST_N=0
+	_cd_p=$OUTD/probes-$_cd_k
+	if [ ! -s "$_cd_p" ]; then
+		"$TOP/scripts/vgpu-compat" probe --kernel "$NVC_CACHE/kernels/$_cd_k/build" >"$_cd_p.tmp" 2>&1 ||
+			{ MX_CONFTEST_DIFF="our probes failed on $_cd_k: $(tail -n 1 "$_cd_p.tmp")"; rm -f "$_cd_p.tmp"; return 1; }
+		mv "$_cd_p.tmp" "$_cd_p"
+	fi
+	# "NAME 1|0" for each macro the conftest headers define or undefine
+	cat "$_cd_tree"/conftest/*.h 2>/dev/null |
+		awk '$1 == "#define" && $2 ~ /^NV_/ { print $2, 1 } $1 == "#undef" && $2 ~ /^NV_/ { print $2, 0 }' >"$_cd_p.$$.nv"
+	_cd_out=$(awk -F'\t' -v nvf="$_cd_p.$$.nv" -v prf="$_cd_p" '
+		BEGIN {
+			while ((getline l < nvf) > 0) { split(l, a, " "); nv[a[1]] = a[2] }
+			while ((getline l < prf) > 0) { n = split(l, a, " "); if (n == 2 && (a[1] == "yes" || a[1] == "no")) pr[a[2]] = (a[1] == "yes") }
+		}
+		/^#/ || NF < 2 { next }
+		!($1 in nv) { next }
+		{
+			p = $2; inv = sub(/^!/, "", p)
+			if (p == "always") want = 1
+			else if (p in pr) want = inv ? !pr[p] : pr[p]
+			else { bad = bad (bad == "" ? "" : "; ") "no probe " p " for " $1; next }
+			n++
+			if (nv[$1] != want)
+				bad = bad (bad == "" ? "" : "; ") $1 (nv[$1] ? " defined" : " undefined") ", the kernel " \
+					(want ? "has it" : "has not") " (" (p == "always" ? "every kernel we support" : ($2 " " (pr[p] ? "yes" : "no"))) "; " $3 ")"
+		}
+		END { print n + 0; print bad }' "$TOP/tests/matrix.d/conftest-map.tsv")
+	rm -f "$_cd_p.$$.nv"
+	MX_CONFTEST_N=$(printf '%s\n' "$_cd_out" | sed -n 1p)
+	MX_CONFTEST_DIFF=$(printf '%s\n' "$_cd_out" | sed -n 2p)
+	[ -z "$MX_CONFTEST_DIFF" ]
+}
+
+# mx_judge_conftest TREE KERNEL_ID: after the build, built or not, where
+# conftest ran: a cell whose conftest disagrees with our probes fails, and
+# its detail names the misdetected macros first (a build that then failed
+# failed for that reason); a built cell says how many macros agreed.
+mx_judge_conftest() {
+	ls "$1"/conftest/*.h >/dev/null 2>&1 || return 0
+	if mx_conftest_diff "$1" "$2"; then
+		[ "$MX_RESULT" != built ] ||
+			MX_DETAIL="$MX_DETAIL; conftest agrees with our probes ($MX_CONFTEST_N macros)"
+	else
+		MX_RESULT=failed
+		MX_DETAIL="NVIDIA's conftest misdetects: $MX_CONFTEST_DIFF; $MX_DETAIL"
 	fi
 }
