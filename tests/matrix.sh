@@ -426,7 +426,7 @@ open_cell() {
 	rm -rf "$_tree"
 	cp -a "$MX_OPEN_SRC" "$_tree"
 	chmod -R u+w "$_tree"
-	"$TOP/scripts/vgpu-compat" apply "$_tree" >"$OUTD/$_vcell.apply" 2>&1 && _rc=0 || _rc=$?
+	"$TOP/scripts/vgpu-compat" apply --allow-non-vgpu "$_tree" >"$OUTD/$_vcell.apply" 2>&1 && _rc=0 || _rc=$?
 	if [ "$_rc" != 0 ]; then
 		grep -m1 'error' "$OUTD/$_vcell.apply" >"$OUTD/$_vcell.errors" || tail -n 1 "$OUTD/$_vcell.apply" >"$OUTD/$_vcell.errors"
 		record "$_row" "$_k" "$_rel" failed "vgpu-compat apply exited $_rc: $(cat "$OUTD/$_vcell.errors")" 0 0 "$_vcell"
