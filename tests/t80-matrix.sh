@@ -13,9 +13,11 @@ set -eu
 # --- the conftest diff, in every tier ---------------------------------------------
 # NVIDIA's kernel-open 535.161.07 glue (its conftest compiles without the
 # kernel's -fms-extensions) as a "+vgpu" cell on 7-newest, in a private
-# matrix cache: with the layer, NVIDIA's conftest agrees with our probes;
-# with the layer's conftest flag line (0155) taken out of a private copy of
-# the package, the cell fails and names the macros conftest got wrong.
+# matrix cache: with the layer, NVIDIA's conftest agrees with our probes and
+# nvidia.o links; with the layer's conftest flag line (0155) taken out of a
+# private copy of the package, the cell fails and names the macros conftest
+# got wrong; with its cmd_symlink line (0161) taken out of another, the link
+# fails on the dangling nv-kernel.o symlink.
 SHARED=${NVC_SHARED:-$TOP/../shared}
 ct_tag=535.161.07 ct_k=7-newest
 if [ ! -f "$SHARED/real/kernel-open/kernel-open-$ct_tag.tar.xz" ]; then
@@ -27,12 +29,15 @@ else
 	rm -rf "$C"; mkdir -p "$C/pkg/tests"
 	cp -a "$TOP/scripts" "$TOP/compat" "$TOP/patches" "$C/pkg/"
 	cp -a "$TOP/tests/matrix.sh" "$TOP/tests/lib" "$TOP/tests/matrix.d" "$C/pkg/tests/"
+	cp -a "$C/pkg" "$C/pkg-nosymlink"
 	sed -i '/^NV_CONFTEST_CFLAGS += \$(filter -fms-extensions/d' "$C/pkg/compat/nvc-compat.Kbuild"
-	if grep -q '^NV_CONFTEST_CFLAGS.*fms-extensions' "$C/pkg/compat/nvc-compat.Kbuild"; then
-		fail "conftest diff: the flag line is still in the private copy"
+	sed -i '/^cmd_symlink = ln -sf \$(abspath \$<) \$@$/d' "$C/pkg-nosymlink/compat/nvc-compat.Kbuild"
+	if grep -q '^NV_CONFTEST_CFLAGS.*fms-extensions' "$C/pkg/compat/nvc-compat.Kbuild" ||
+		grep -q '^cmd_symlink' "$C/pkg-nosymlink/compat/nvc-compat.Kbuild"; then
+		fail "conftest diff: the flag or symlink line is still in a private copy"
 	fi
-	for v in with without; do
-		[ $v = with ] && r=$TOP || r=$C/pkg
+	for v in with without nosymlink; do
+		case $v in with) r=$TOP ;; without) r=$C/pkg ;; *) r=$C/pkg-nosymlink ;; esac
 		NVC_OUT=$C/$v NVC_MATRIX_CACHE=$C/cache NVC_SHARED=$SHARED NVC_SKIP_SETUP=1 \
 			sh "$r/tests/matrix.sh" --no-cache --drivers "kernel-open-$ct_tag" --kernels "$ct_k" >"$C/$v.out" 2>&1 || :
 		IFS=$(printf '\t') read -r _ _ _ res det _ <"$C/$v/matrix.tsv" 2>/dev/null || res=none det=$(tail -n 1 "$C/$v.out")
@@ -47,9 +52,20 @@ else
 			"NVIDIA's conftest misdetects: "*) pass "conftest diff: without the layer's -fms-extensions line the cell fails: $(printf '%s' "$det" | cut -c1-200)" ;;
 			*) fail "conftest diff: without the flag line it failed, but not by the conftest diff: $det" ;;
 			esac ;;
+		nosymlink:failed) ;;
 		*) fail "conftest diff: $v the flag line: $res: $det" ;;
 		esac
 	done
+	# 0161: with the layer nvidia.o linked (the licence check ran); with
+	# only the layer's cmd_symlink line taken out, the link of the 535
+	# tree's nv-kernel.o symlink fails as on any kernel from 6.13.
+	lw=$C/with/matrix/kernel-open-$ct_tag+vgpu-$ct_k.log lo=$C/nosymlink/matrix/kernel-open-$ct_tag+vgpu-$ct_k.log
+	grep -q 'LD \[M\]  nvidia.o' "$lw" 2>/dev/null && ! grep -q 'cannot find ./nvidia/nv-kernel.o' "$lw" &&
+		pass "0161: kernel-open $ct_tag on $ct_k links nvidia.o through the nv-kernel.o symlink" ||
+		fail "0161: kernel-open $ct_tag on $ct_k: nvidia.o not linked with the layer (see $lw)"
+	grep -q 'cannot find ./nvidia/nv-kernel.o' "$lo" 2>/dev/null &&
+		pass "0161: without the layer's cmd_symlink the link fails: ld: cannot find ./nvidia/nv-kernel.o" ||
+		fail "0161: without the layer's cmd_symlink no dangling-symlink error in $lo"
 fi
 
 if [ "$NVC_TIER" != full ]; then

@@ -212,3 +212,37 @@ X-Probe: - (make-level: the kernel's KBUILD_CFLAGS, every kernel from 6.19)
 EOF
 mkdir -p "$OUT/0155-conftest-ms-extensions"
 { cat "$H"; echo "---"; } >"$OUT/0155-conftest-ms-extensions/kbuild.patch"
+
+hdr "Kbuild: link nv-kernel.o_binary by its absolute path" <<EOF
+Linux 6.13 runs Kbuild in the external module's directory (upstream
+commit 13b25489b6f8, "kbuild: change working directory to external
+module directory with M="), so \$(src) is "." there.  The 535 and early
+550 trees link the core binary with
+
+  cmd_symlink = ln -sf \$< \$@
+
+in nvidia/nvidia.Kbuild: nvidia/nv-kernel.o then points to
+./nvidia/nv-kernel.o_binary relative to nvidia/, which does not exist,
+and nvidia.ko fails to link with
+
+  ld: cannot find ./nvidia/nv-kernel.o: No such file or directory
+
+(seen on NVIDIA's kernel-open 535.161.07 and 550.54.14 trees on 7.3).
+Later trees define it in Kbuild as "ln -sf \$(abspath \$<) \$@", which is
+right before and after 6.13.
+
+The compat layer's nvc-compat.Kbuild, included after the module Kbuild
+files, redefines cmd_symlink that way where the driver's own definition
+does not resolve the target; elsewhere it changes nothing.  The fix
+travels with the Kbuild hook of the compat layer; this topic has no diff
+of its own.
+
+Origin: other, https://git.kernel.org/linus/13b25489b6f8
+Forwarded: not-needed
+Last-Update: $LAST
+X-Kernel-Release: 6.13
+X-Needed-If: nvidia/nvidia.Kbuild ^[[:space:]]*cmd_symlink[[:space:]]*=[[:space:]]*ln[[:space:]]+-sf[[:space:]]+\\$<
+X-Probe: - (make-level: where the driver's cmd_symlink lacks \$(abspath); right on every kernel)
+EOF
+mkdir -p "$OUT/0161-kbuild-symlink-abspath"
+{ cat "$H"; echo "---"; } >"$OUT/0161-kbuild-symlink-abspath/kbuild.patch"
