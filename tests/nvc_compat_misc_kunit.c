@@ -38,6 +38,8 @@
 #include <linux/timer.h>
 #include <linux/version.h>
 
+#include "nvc-of-gpio.h"	/* not in nvc-compat.h (see there) */
+
 #ifndef NVC_COMPAT_H
 #error "nvc-compat.h was not force-included: build through the repository's Kbuild"
 #endif
@@ -566,12 +568,43 @@ static struct kunit_suite nvc_compat_dma_buf_suite = {
 	.test_cases = nvc_compat_dma_buf_cases,
 };
 
+/* ------------------------------------------------------------------------
+ * nvc_compat_of_gpio: nvc_of_get_named_gpio(np, propname, index)
+ *
+ * NVIDIA's panel code stores the answer and tests it with gpio_is_valid():
+ * of_get_named_gpio() answered a negative errno for a node without the
+ * property (-ENOENT with CONFIG_OF_GPIO, -ENOSYS without: x86, UML).  The
+ * wrapper must answer "no GPIO" the same way, and exactly -ENOENT where the
+ * function is gone (7.1, commit b6420bd5aa0c).
+ */
+static void nvc_of_gpio_no_such_gpio(struct kunit *test)
+{
+	int ret = nvc_of_get_named_gpio(NULL, "nvidia,panel-rst-gpio", 0);
+
+	KUNIT_EXPECT_LT(test, ret, 0);
+#if !defined(NVC_LINUX_OF_GPIO_H_PRESENT)
+	KUNIT_EXPECT_EQ(test, ret, -ENOENT);
+#endif
+	KUNIT_EXPECT_LT(test, nvc_of_get_named_gpio(NULL, "nvidia,te-gpio", 3), 0);
+}
+
+static struct kunit_case nvc_compat_of_gpio_cases[] = {
+	KUNIT_CASE(nvc_of_gpio_no_such_gpio),
+	{}
+};
+
+static struct kunit_suite nvc_compat_of_gpio_suite = {
+	.name = "nvc_compat_of_gpio",
+	.test_cases = nvc_compat_of_gpio_cases,
+};
+
 kunit_test_suites(&nvc_compat_timer_suite,
 		  &nvc_compat_preempt_suite,
 		  &nvc_compat_string_suite,
 		  &nvc_compat_dma_suite,
 		  &nvc_compat_hrtimer_suite,
-		  &nvc_compat_dma_buf_suite);
+		  &nvc_compat_dma_buf_suite,
+		  &nvc_compat_of_gpio_suite);
 
-MODULE_DESCRIPTION("KUnit tests of the nvidia-vgpu-compat timer, hrtimer, preempt, string, DMA and dma-buf wrappers");
+MODULE_DESCRIPTION("KUnit tests of the nvidia-vgpu-compat timer, hrtimer, preempt, string, DMA, dma-buf and of_gpio wrappers");
 MODULE_LICENSE("Dual MIT/GPL");
