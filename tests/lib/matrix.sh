@@ -25,7 +25,7 @@
 MX_SCHEMA=3
 # The same for the kernel-open cells' own judging (mx_judge_gpl and what it
 # calls) alone.
-MX_OPEN_SCHEMA=2
+MX_OPEN_SCHEMA=3
 
 : "${NVC_CACHE:=/var/cache/nvidia-vgpu-compat}"
 # The matrix's own state: cell records, work trees, the ccache links and the
@@ -396,8 +396,12 @@ mx_judge_gpl() {
 	_tree=$1 _pris=$2 _log=$3 _out=$4
 	shift 4
 	: >"$_out"
-	_lic=$(objcopy -O binary -j .modinfo "$_tree/nvidia.o" /dev/stdout 2>/dev/null |
-		tr '\0' '\n' | sed -n 's/^license=//p' | paste -sd, -)
+	# (objcopy writes nothing to a pipe: through a file)
+	_lic=
+	if objcopy -O binary -j .modinfo "$_tree/nvidia.o" "$_out.modinfo" 2>/dev/null; then
+		_lic=$(tr '\0' '\n' <"$_out.modinfo" | sed -n 's/^license=//p' | paste -sd, -)
+	fi
+	rm -f "$_out.modinfo"
 	case ",$_lic," in
 	*,NVIDIA,*) ;;
 	*)
