@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Compile probes against real kernel trees: each gate must flip at the
 # release that made the upstream change (Debian kernels carry no backport of
-# these), and the runner must reuse its result only for the same kernel.
+# these), and the runner must reuse its result only for the same kernel;
+# the make-level gates of nvc-compat.Kbuild (0155, 0161, 0162) at the end.
 set -eu
 . "$(dirname "$0")/lib/common.sh"
 W=$NVC_OUT/t20
@@ -68,3 +69,44 @@ printf '// SPDX-License-Identifier: MIT\n/* NVC_PROBE: NVC_PROBE_BASELINE */\nin
 printf '/* NVC_PROBE: NVC_T_YES */\nint b(void);\nint b(void) { return 0; }\n' >"$P/probes/yes.c"
 check_fails "probe runner: a probe without its NVC_PROBE line on line 2 is an error" 2 'yes\.c lacks its NVC_PROBE line' \
 	sh "$TOP/compat/nvc-probe.sh" gcc "-O0" "$P/probes" "$P/h3" 4.0-test
+
+# The make-level gates of nvc-compat.Kbuild, read back from a throw-away
+# external module whose Kbuild sets what NVIDIA's sets and includes ours:
+# NVIDIA's conftest gets the kernel's -std (0162; every kernel) and its
+# -fms-extensions (0155; where the kernel has it, 6.19 on); a cmd_symlink
+# without $(abspath) is replaced (0161), one with it left alone.
+for id in $(kernel_ids); do
+	kernel_ready "$id" || continue
+	for form in plain abspath; do
+		M=$W/kbuild-$id-$form
+		rm -rf "$M"; mkdir -p "$M"
+		if [ $form = plain ]; then sl='ln -sf $< $@'; else sl='ln -sf $(abspath $<) $@'; fi
+		cat >"$M/Kbuild" <<KB
+NV_CONFTEST_CFLAGS = -DNVC_T20_NVIDIA
+cmd_symlink = $sl
+NVC_DIR := $TOP/compat
+NVC_OUT := \$(obj)
+include \$(NVC_DIR)/nvc-compat.Kbuild
+\$(info NVC-T20 conftest: \$(NV_CONFTEST_CFLAGS))
+\$(info NVC-T20 kbuild: \$(filter -std=% -fms-extensions -fms-anonymous-structs,\$(KBUILD_CFLAGS)))
+\$(info NVC-T20 symlink: \$(value cmd_symlink))
+KB
+		make -s -C "$(kernel_build "$id")" M="$M" modules >"$M.log" 2>&1 || :
+		cf=$(sed -n 's/^NVC-T20 conftest: //p' "$M.log" | head -n 1)
+		kf=$(sed -n 's/^NVC-T20 kbuild: //p' "$M.log" | head -n 1)
+		sy=$(sed -n 's/^NVC-T20 symlink: //p' "$M.log" | head -n 1)
+		if [ $form = plain ]; then
+			ok=1
+			case " $cf " in *" -DNVC_T20_NVIDIA "*) ;; *) ok=0 ;; esac
+			for f in $kf; do case " $cf " in *" $f "*) ;; *) ok=0 ;; esac; done
+			case " $kf " in *" -std="*) ;; *) ok=0 ;; esac
+			[ $ok = 1 ] && pass "$id: NVIDIA's conftest flags get the kernel's $kf" ||
+				fail "$id: conftest flags '$cf', the kernel's '$kf' (see $M.log)"
+		fi
+		case $form:$sy in
+		plain:'ln -sf $(abspath $<) $@') pass "$id: 'ln -sf \$< \$@' becomes 'ln -sf \$(abspath \$<) \$@'" ;;
+		abspath:'ln -sf $(abspath $<) $@') pass "$id: a cmd_symlink with \$(abspath) is left as it is" ;;
+		*) fail "$id: cmd_symlink ($form) is now '$sy'" ;;
+		esac
+	done
+done

@@ -246,3 +246,38 @@ X-Probe: - (make-level: where the driver's cmd_symlink lacks \$(abspath); right 
 EOF
 mkdir -p "$OUT/0161-kbuild-symlink-abspath"
 { cat "$H"; echo "---"; } >"$OUT/0161-kbuild-symlink-abspath/kbuild.patch"
+
+hdr "Kbuild: give NVIDIA's conftest the kernel's C standard" <<EOF
+GCC 15 compiles C23 by default, where bool, true and false are keywords;
+the kernel compiles as gnu11 (upstream commit e8c07082a810, "Kbuild: move
+to -std=gnu11", 5.18, puts -std=gnu11 in KBUILD_CFLAGS), and its headers
+are not C23 (linux/types.h: "'bool' cannot be defined via 'typedef'").
+NVIDIA's conftest compiles its tests with flags of its own and no -std up
+to 535.261.03 / 570.153.02, so with a kernel built by gcc 15 or later
+every test that includes a kernel header fails: conftest answers absent
+(or present, for its "function" tests) without a word, and the objects
+then fail.  Measured on Debian sid's 7.2 headers (gcc 16): 22 of
+kernel-open 535.161.07's 153 conftest macros and 17 of 580.65.06's 123
+(without its -std line) flip, and nv.o, nv-mmap.o, os-interface.o and
+nv-pci.o of 535.161.07 compile only with the kernel's -std given to
+conftest (NVIDIA open-gpu-kernel-modules issue 827).
+
+The compat layer's nvc-compat.Kbuild adds the kernel's own -std flag,
+taken from KBUILD_CFLAGS, to NV_CONFTEST_CFLAGS.  Trees that already do
+(580, 595, 535.261.03, 570.153.02 and later) or pass conftest all of
+KBUILD_CFLAGS (Debian's packages) are fixed natively.  The fix travels
+with the Kbuild hook of the compat layer; this topic has no diff of its
+own.
+
+Origin: other, https://git.kernel.org/linus/e8c07082a810
+Forwarded: not-needed
+Last-Update: $LAST
+X-Kernel-Release: 5.18
+X-Compiler: gcc 15 (C23 by default)
+X-Needed-If: Kbuild ^NV_CONFTEST_CFLAGS[[:space:]]*=
+X-Native-Fix: Kbuild ^NV_CONFTEST_CFLAGS.*-std=
+X-Native-Fix: Kbuild ^[[:space:]]+\\$\\(KBUILD_CFLAGS\\)
+X-Probe: - (make-level: the kernel's KBUILD_CFLAGS; a break with every kernel built by gcc 15 or later)
+EOF
+mkdir -p "$OUT/0162-conftest-c-standard"
+{ cat "$H"; echo "---"; } >"$OUT/0162-conftest-c-standard/kbuild.patch"
