@@ -310,6 +310,27 @@ store() {
 	mx_cache_put "$1" "$_rec"
 }
 
+# vgpu_build TREE KERNEL_ID CELL MODPOST_WARN OBJS...: compile OBJS of TREE
+# with NV_VGPU_KVM_BUILD (VGX_KVM_BUILD=1) into $OUTD/CELL.log, KBUILD_MODPOST_WARN
+# set to MODPOST_WARN ("" or 1); SECS and CPU of the build, then
+# mx_judge_vgpu (MX_RESULT, MX_DETAIL).  A "+vgpu" cell of either kind.
+vgpu_build() {
+	_vb_tree=$1 _vb_k=$2 _vb_log=$OUTD/$3.log _vb_warn=$4
+	shift 4
+	_vb_stamp=$_vb_tree/.nvc-matrix-stamp
+	: >"$_vb_stamp"
+	_vb_srcs=$(printf '%s\n' "$@" | sed 's/\.o$/.c/' | paste -sd' ' -)
+	_vb_t0=$(now)
+	mx_cpu
+	_vb_c0=$MX_CPU
+	VGX_KVM_BUILD=1 KBUILD_MODPOST_WARN=$_vb_warn \
+		mx_make "$_vb_tree" "$_vb_k" "$_vb_log" NVIDIA_SOURCES="$_vb_srcs" || :
+	SECS=$(( $(now) - _vb_t0 ))
+	mx_cpu
+	CPU=$((MX_CPU - _vb_c0))
+	mx_judge_vgpu "$_vb_tree" "$_vb_log" "$_vb_stamp" "$@"
+}
+
 # pair DRIVER KERNEL_ID: the nvidia cell and the +vgpu cell
 pair() {
 	_d=$1 _k=$2
@@ -373,18 +394,8 @@ pair() {
 					"$_tree/conftest/generic.h"
 				for _o in $_objs; do rm -f "$_tree/$_o"; done
 			fi
-			_stamp=$_tree/.nvc-matrix-stamp
-			: >"$_stamp"
-			_srcs=$(printf '%s\n' "$_objs" | sed 's/\.o$/.c/' | paste -sd' ' -)
-			_t0=$(now)
-			mx_cpu
-			_c0=$MX_CPU
-			VGX_KVM_BUILD=1 mx_make "$_tree" "$_k" "$OUTD/$_vcell.log" NVIDIA_SOURCES="$_srcs" || :
-			SECS=$(( $(now) - _t0 ))
-			mx_cpu
-			CPU=$((MX_CPU - _c0))
 			# shellcheck disable=SC2086
-			mx_judge_vgpu "$_tree" "$OUTD/$_vcell.log" "$_stamp" $_objs
+			vgpu_build "$_tree" "$_k" "$_vcell" '' $_objs
 			# only these objects are linked: modpost's complaints mean nothing
 			mx_errors "$OUTD/$_vcell.log" "$_tree" | grep -v 'modpost' >"$OUTD/$_vcell.errors" || :
 			store "$_vkey" "$_vcell"
@@ -446,21 +457,10 @@ open_cell() {
 	if mx_cache_get "$_vkey"; then
 		from_cache "$_row" "$_k" "$_rel" "$_vcell"
 	else
-		_stamp=$_tree/.nvc-matrix-stamp
-		: >"$_stamp"
-		_srcs=$(printf '%s\n' "$_objs" | sed 's/\.o$/.c/' | paste -sd' ' -)
-		_t0=$(now)
-		mx_cpu
-		_c0=$MX_CPU
 		# KBUILD_MODPOST_WARN: the symbols of the absent core and of the
 		# other objects are warnings; a GPL-only symbol stays an error
-		VGX_KVM_BUILD=1 KBUILD_MODPOST_WARN=1 \
-			mx_make "$_tree" "$_k" "$OUTD/$_vcell.log" NVIDIA_SOURCES="$_srcs" || :
-		SECS=$(( $(now) - _t0 ))
-		mx_cpu
-		CPU=$((MX_CPU - _c0))
 		# shellcheck disable=SC2086
-		mx_judge_vgpu "$_tree" "$OUTD/$_vcell.log" "$_stamp" $_objs
+		vgpu_build "$_tree" "$_k" "$_vcell" 1 $_objs
 		mx_judge_conftest "$_tree" "$_k"
 		if [ "$MX_RESULT" = built ]; then
 			# shellcheck disable=SC2086
