@@ -228,6 +228,15 @@ pre_scan() { # pre_scan KDIR
 		}
 		close(kd "/" f); return hit
 	}
+	# The variant of the first X-Native-Fix line of topic t that the
+	# tree matches (live code only where the topic has X-Native-Stub
+	# rules), or "".
+	function native_fix(t,   j) {
+		for (j = 1; j <= nn[t]; j++)
+			if (exists(nf[t, j]) && (ns[t] ? live_matches(t, nf[t, j], nr[t, j]) : matches(nf[t, j], nr[t, j])))
+				return nv[t, j]
+		return ""
+	}
 	function rule(line) { if (!(line in rseen)) { rseen[line] = 1; print line > rules } }
 	function residue_header(t, l,   w, r) {
 		split(l, w, " "); r = l
@@ -278,11 +287,7 @@ pre_scan() { # pre_scan KDIR
 			if (!isdiff[t] && !iscocci[t]) {
 				# a layer topic: X-Native-Fix lines first (a fix the
 				# X-Needed-If line alone cannot tell), then X-Needed-If
-				done = 0
-				if (exists(lf[t]))
-					for (j = 1; j <= nn[t] && !done; j++)
-						if (exists(nf[t, j]) && matches(nf[t, j], nr[t, j])) { print t, "fixed-natively", nv[t, j]; done = 1 }
-				if (done) continue
+				if (exists(lf[t]) && (nvar = native_fix(t)) != "") { print t, "fixed-natively", nvar; continue }
 				if (!exists(lf[t])) print t, "not-applicable", "-"
 				else if (!matches(lf[t], lr[t])) print t, "fixed-natively", lv[t]
 				else if (haslayer && hooked) print t, "applied", lv[t]
@@ -296,10 +301,7 @@ pre_scan() { # pre_scan KDIR
 			for (j = 1; j <= m; j++) if (exists(fs[j])) any = 1
 			if (!any) { print t, "not-applicable", "-"; continue }
 			done = 0
-			for (j = 1; j <= nn[t] && !done; j++)
-				if (exists(nf[t, j]) && (ns[t] ? live_matches(t, nf[t, j], nr[t, j]) : matches(nf[t, j], nr[t, j]))) {
-					print t, "fixed-natively", nv[t, j]; done = 1
-				}
+			if ((nvar = native_fix(t)) != "") { print t, "fixed-natively", nvar; done = 1 }
 			# X-Site: not fixed natively and no trace of the site at all: the
 			# driver does not have the code this topic patches.
 			if (!done && no[t] && !iscocci[t]) {
