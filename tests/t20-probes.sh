@@ -33,6 +33,31 @@ for id in $(kernel_ids); do
 	fi
 	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 	pass "probes run against $id ($ms ms)"
+	# One compiler for all the probes (one more per header the kernel
+	# lacks), giving the answers of one compiler per probe.
+	: >"$W/$id.cc-count"
+	NVC_PROBE_COUNT="$W/$id.cc-count" "$VC" probe --kernel "$(kernel_build "$id")" >"$W/$id.again.txt" 2>&1 || :
+	n=$(wc -l <"$W/$id.cc-count")
+	# the headers the probes include that the kernel lacks (a headers
+	# package's build/Makefile includes the source tree's Makefile)
+	kb=$(kernel_build "$id")
+	ks=$(sed -n 's|^include \(/.*\)/Makefile$|\1|p' "$kb/Makefile" | head -n 1)
+	nh=$(awk '$1 == "#include" { h = $2; gsub(/[<>]/, "", h); print h }' "$TOP"/compat/probes/*.c |
+		sort -u | while read -r h; do
+			[ -e "$kb/include/$h" ] || [ -e "${ks:-$kb}/include/$h" ] || echo "$h"
+		done | wc -l)
+	[ "$n" -ge 1 ] && [ "$n" -le $((1 + nh)) ] && cmp -s "$W/$id.txt" "$W/$id.again.txt" &&
+		pass "$id: $n compiler run(s) for $(ls "$TOP"/compat/probes/*.c | wc -l) probes ($nh header(s) missing)" ||
+		fail "$id: $n compiler runs for the probes, want 1 + $nh (missing headers); see $W/$id.again.txt"
+	t0=$(date +%s%N)
+	if NVC_PROBE_MODE=single "$VC" probe --kernel "$(kernel_build "$id")" >"$W/$id.single.txt" 2>"$W/$id.single.err"; then
+		ms1=$(( ($(date +%s%N) - t0) / 1000000 ))
+		cmp -s "$W/$id.txt" "$W/$id.single.txt" &&
+			pass "$id: the probes in one unit answer as one compiler per probe ($ms ms; one by one $ms1 ms)" ||
+			{ fail "$id: the probes in one unit and one by one differ"; diff "$W/$id.single.txt" "$W/$id.txt" | sed 's/^/    | /'; }
+	else
+		fail "probes one by one against $id"; cat "$W/$id.single.err"
+	fi
 	echo "$expectations" | while read -r name when at; do
 		[ -n "$name" ] || continue
 		if version_ge "$rel" "$at"; then newer=1; else newer=0; fi
@@ -60,6 +85,38 @@ sh "$TOP/compat/nvc-probe.sh" gcc "-O0" "$P/probes" "$P/h" 1.0-test
 [ "$(stat -c %Y "$P/h")" = "$(date -d 2000-01-01 +%s)" ] && pass "probe runner: same kernel reuses the header" || fail "probe runner reran for the same kernel"
 sh "$TOP/compat/nvc-probe.sh" gcc "-O0" "$P/probes" "$P/h" 2.0-test
 grep -q 'NVC_PROBED_KERNEL_RELEASE "2.0-test"' "$P/h" && pass "probe runner: another kernel release reruns" || fail "probe runner kept a stale header"
+# One unit for all probes: an error in a probe's file, a missing header
+# (fatal: the unit again without that probe), an error in a header through
+# a probe's macro: each is that probe's "no", the others are unaffected, in
+# two compiler runs.  An error that names no probe: every probe on its
+# own, the same answers.
+B=$W/batch
+mkdir -p "$B/probes" "$B/inc"
+cp "$P/probes/"*.c "$B/probes/"
+printf '// SPDX-License-Identifier: MIT\n/* NVC_PROBE: NVC_T_HDR */\n#include <nvc_t20_no_such_header.h>\nint d(void);\n' >"$B/probes/hdr.c"
+printf '// SPDX-License-Identifier: MIT\n/* NVC_PROBE: NVC_T_MACRO */\n#include "m.h"\nNVC_T20_M(e)\n' >"$B/probes/macro.c"
+printf '#define NVC_T20_M(x) int x(void) { return nvc_t20_undeclared; }\n' >"$B/inc/m.h"
+printf '// SPDX-License-Identifier: MIT\n/* NVC_PROBE: NVC_T_ZZ */\nint z(void);\nint z(void) { return 0; }\n' >"$B/probes/zz.c"
+: >"$B/count"
+NVC_PROBE_COUNT=$B/count sh "$TOP/compat/nvc-probe.sh" gcc "-O0 -I$B/inc" "$B/probes" "$B/h" 5.0-test
+grep -qx '#define NVC_T_YES 1' "$B/h" && grep -qx '#define NVC_T_ZZ 1' "$B/h" &&
+	grep -qx '/\* #undef NVC_T_NO \*/' "$B/h" && grep -qx '/\* #undef NVC_T_HDR \*/' "$B/h" &&
+	grep -qx '/\* #undef NVC_T_MACRO \*/' "$B/h" && [ "$(cat "$B/count")" = "$(printf 'batch\nbatch')" ] &&
+	pass "probe runner: one unit, a probe's error / missing header / error through its macro is that probe's 'no' (2 compiler runs)" ||
+	{ fail "probe runner: one unit gave other answers or runs ($(tr '\n' ' ' <"$B/count"))"; cat "$B/h"; }
+printf 'int nvc_t20_bad(void) { return nvc_t20_nope; }\n' >"$B/inc/bad.h"
+printf '// SPDX-License-Identifier: MIT\n/* NVC_PROBE: NVC_T_BAD */\n#include "bad.h"\n' >"$B/probes/bad.c"
+: >"$B/count"
+NVC_PROBE_COUNT=$B/count sh "$TOP/compat/nvc-probe.sh" gcc "-O0 -I$B/inc" "$B/probes" "$B/h" 6.0-test
+grep -qx '#define NVC_T_YES 1' "$B/h" && grep -qx '#define NVC_T_ZZ 1' "$B/h" &&
+	grep -qx '/\* #undef NVC_T_BAD \*/' "$B/h" && grep -qx '/\* #undef NVC_T_MACRO \*/' "$B/h" &&
+	grep -qx 'zz' "$B/count" &&
+	pass "probe runner: an error that names no probe -> every probe on its own, same answers" ||
+	{ fail "probe runner: no fallback to one compiler per probe ($(tr '\n' ' ' <"$B/count"))"; cat "$B/h"; }
+
+printf '// SPDX-License-Identifier: MIT\n/* NVC_PROBE: NVC_PROBE_BASELINE */\nint a(void) { return nope; }\n' >"$B/probes/baseline.c"
+check_fails "probe runner: broken flags (baseline fails) in one unit is an error, not 'no'" 1 'baseline probe does not compile' \
+	sh "$TOP/compat/nvc-probe.sh" gcc "-O0 -I$B/inc" "$B/probes" "$B/h4" 7.0-test
 printf '// SPDX-License-Identifier: MIT\n/* NVC_PROBE: NVC_PROBE_BASELINE */\nint a(void) { return nope; }\n' >"$P/probes/baseline.c"
 check_fails "probe runner: broken flags (baseline fails) is an error, not 'no'" 1 'baseline probe does not compile' \
 	sh "$TOP/compat/nvc-probe.sh" gcc "-O0" "$P/probes" "$P/h2" 3.0-test
