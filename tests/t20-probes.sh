@@ -3,7 +3,7 @@
 # Compile probes against real kernel trees: each gate must flip at the
 # release that made the upstream change (Debian kernels carry no backport of
 # these), and the runner must reuse its result only for the same kernel;
-# the make-level gates of nvc-compat.Kbuild (0155, 0161, 0162) at the end.
+# the make-level gates of nvc-compat.Kbuild (0155, 0161, 0162, 0163) at the end.
 set -eu
 . "$(dirname "$0")/lib/common.sh"
 W=$NVC_OUT/t20
@@ -166,4 +166,58 @@ KB
 		*) fail "$id: cmd_symlink ($form) is now '$sy'" ;;
 		esac
 	done
+done
+
+# 0163: objtool on a linked nvidia.o holding a prebuilt core with bare
+# returns (as NVIDIA's nv-kernel.o_binary: compiled without the kernel's
+# return thunks), with the kernel's CONFIG_OBJTOOL_WERROR set (on make's
+# command line: it only adds objtool's --werror).  Where the kernel
+# checks the linked object and has the option, nvidia.o fails without
+# the layer's line; with it nvidia.ko is built and objtool still ran on
+# nvidia.o (its warning is there).  Without the option set, both build.
+for id in $(kernel_ids); do
+	kernel_ready "$id" || continue
+	M=$W/objtool-$id
+	rm -rf "$M"; mkdir -p "$M"
+	printf '\t.text\n\t.globl nvc_t20_core\n\t.type nvc_t20_core, @function\nnvc_t20_core:\n\txorl %%eax, %%eax\n\tret\n\t.size nvc_t20_core, .-nvc_t20_core\n\t.section .note.GNU-stack,"",@progbits\n' >"$M/core.S"
+	gcc -c -o "$M/core.o_binary" "$M/core.S"
+	printf '// SPDX-License-Identifier: MIT\n#include <linux/module.h>\nint nvc_t20_core(void);\nstatic int __init nvc_t20_init(void) { return nvc_t20_core(); }\nmodule_init(nvc_t20_init);\nMODULE_LICENSE("Dual MIT/GPL");\n' >"$M/glue.c"
+	cat >"$M/Kbuild" <<KB
+obj-m := nvidia.o
+nvidia-y := glue.o core.o
+cmd_symlink = ln -sf \$(abspath \$<) \$@
+\$(obj)/core.o: \$(src)/core.o_binary FORCE
+	\$(call if_changed,symlink)
+ifneq (\$(NVC_T20_LAYER),)
+NVC_DIR := $TOP/compat
+NVC_OUT := \$(obj)
+include \$(NVC_DIR)/nvc-compat.Kbuild
+endif
+KB
+	ob() { # ob NAME MAKE-ARGS...: build, rc in $M.NAME.rc
+		_n=$1; shift
+		rm -f "$M/nvidia.ko" "$M/nvidia.o"
+		make -C "$(kernel_build "$id")" M="$M" "$@" modules >"$M.$_n.log" 2>&1 && echo 0 >"$M.$_n.rc" || echo 1 >"$M.$_n.rc"
+		[ -f "$M/nvidia.ko" ] || echo 1 >"$M.$_n.rc"
+	}
+	naked="nvidia\.o: (warning|error): objtool: nvc_t20_core.*'naked' return"
+	ob plain
+	ob werror CONFIG_OBJTOOL_WERROR=y
+	ob layer CONFIG_OBJTOOL_WERROR=y NVC_T20_LAYER=1
+	if ! grep -Eq "$naked" "$M.plain.log"; then
+		[ "$(cat "$M.plain.rc")" = 0 ] && [ "$(cat "$M.layer.rc")" = 0 ] &&
+			skip "$id: objtool does not check the linked nvidia.o here (no IBT/LTO/KLP_BUILD delay), nothing for 0163 to do" ||
+			fail "$id: the objtool test module did not build (see $M.plain.log, $M.layer.log)"
+	elif [ "$(cat "$M.werror.rc")" = 0 ]; then
+		[ "$(cat "$M.layer.rc")" = 0 ] &&
+			skip "$id: the kernel has no CONFIG_OBJTOOL_WERROR (6.15+): objtool's findings on nvidia.o are warnings anyway" ||
+			fail "$id: with the layer the objtool test module did not build (see $M.layer.log)"
+	else
+		grep -Eq "nvidia\.o: error: objtool: nvc_t20_core.*'naked' return" "$M.werror.log" &&
+			pass "$id: control: CONFIG_OBJTOOL_WERROR fails nvidia.o on a core with bare returns" ||
+			fail "$id: control failed otherwise (see $M.werror.log)"
+		[ "$(cat "$M.layer.rc")" = 0 ] && grep -Eq "nvidia\.o: warning: objtool: nvc_t20_core.*'naked' return" "$M.layer.log" &&
+			pass "$id: 0163: with CONFIG_OBJTOOL_WERROR nvidia.ko is built, objtool still checks nvidia.o (warning)" ||
+			fail "$id: 0163: with the layer (see $M.layer.log)"
+	fi
 done

@@ -281,3 +281,38 @@ X-Probe: - (make-level: the kernel's KBUILD_CFLAGS; a break with every kernel bu
 EOF
 mkdir -p "$OUT/0162-conftest-c-standard"
 { cat "$H"; echo "---"; } >"$OUT/0162-conftest-c-standard/kbuild.patch"
+
+hdr "Kbuild: objtool warnings on NVIDIA's core stay warnings in nvidia.o" <<EOF
+Linux 6.15 can make objtool's warnings errors (upstream commit
+36799069b481, "objtool: Add CONFIG_OBJTOOL_WERROR"; the option is
+spelled --werror from 6.19).  NVIDIA's core, nv-kernel.o_binary, is
+compiled without the kernel's return thunks; where the kernel runs
+objtool on the linked module object (X86_KERNEL_IBT, LTO, KLP_BUILD:
+Debian's 6.12 and 7.x do) it reports each function of the core, about
+37,000 times for 550.54.15 on 7.3:
+
+  nvidia.o: warning: objtool: _nv025803rm+0xb: 'naked' return found in MITIGATION_RETHUNK build
+
+Warnings on Debian's configs; on a kernel with CONFIG_OBJTOOL_WERROR=y
+they are errors, nvidia.o is deleted and nvidia.ko is not built (NVIDIA
+open-gpu-kernel-modules issue 1077, both flavours).  Disabling objtool
+for nvidia.o is no fix: it writes the module's jump-label, static-call,
+return-site and ORC tables, and without them static branches in the glue
+cannot be patched (issue 1095).
+
+The compat layer's nvc-compat.Kbuild, where the kernel configures
+CONFIG_OBJTOOL_WERROR, appends objtool's negated option (--no-werror,
+--no-Werror) to the objtool arguments of nvidia.o alone: objtool runs
+there as before and its findings stay warnings; nvidia-vgpu-vfio.o keeps
+the kernel's setting.  The fix travels with the Kbuild hook of the compat
+layer; this topic has no diff of its own.
+
+Origin: other, https://git.kernel.org/linus/36799069b481
+Forwarded: not-needed
+Last-Update: $LAST
+X-Kernel-Release: 6.15
+X-Needed-If: nvidia/nvidia.Kbuild ^NVIDIA_BINARY_OBJECT(_O)?[[:space:]]*:?=
+X-Probe: - (make-level: CONFIG_OBJTOOL_WERROR in the kernel's auto.conf; objtool's own option spelling)
+EOF
+mkdir -p "$OUT/0163-objtool-werror"
+{ cat "$H"; echo "---"; } >"$OUT/0163-objtool-werror/kbuild.patch"
