@@ -317,9 +317,9 @@ pre_scan() { # pre_scan KDIR
 
 # cocci_gen KDIR TOPIC COCCI: run the semantic patch COCCI on copies of the
 # candidate files of KDIR: the .c and .h files of $NVC_RESIDUE_DIRS that
-# name the old API (the leading identifier of each of the topic's X-Residue
-# EREs as a word, or the whole ERE where it starts with none: a call split
-# over lines is a candidate too; for X-Residue-Missing, its anchor ERE).  When spatch changes any, write
+# name the old API (each of the topic's X-Residue EREs; where one is a call,
+# NAME[[:space:]]*\(..., NAME as a word: a call split over lines is a
+# candidate too; for X-Residue-Missing, its anchor ERE).  When spatch changes any, write
 # $tmp/cocci/TOPIC.patch, the generated variant: COCCI's header, "---", and
 # a unified diff with a/kernel/F, b/kernel/F labels (-p2 inside kernel/, as
 # every patch), and return 0; else return 1.  The diff has no context lines
@@ -344,8 +344,14 @@ cocci_gen() {
 	{ header_field "$cg_sp" X-Residue
 	  header_field "$cg_sp" X-Residue-Missing | sed 's/^\([^ ]*\) [^ ]* /\1 /'
 	} | while read -r cg_glob cg_ere; do
-		cg_id=$(printf '%s\n' "$cg_ere" | sed -n 's/^\([A-Za-z_][A-Za-z0-9_]*\).*/\1/p')
-		[ -z "$cg_id" ] || cg_ere="(^|[^A-Za-z0-9_])$cg_id([^A-Za-z0-9_]|\$)"
+		# An ERE for a call, NAME[[:space:]]*\( (NAME an identifier,
+		# maybe with (a|b) groups): NAME as a word, so that a call whose
+		# "(" is on the next line is a candidate too.  Any other ERE
+		# (bus->iommu_ops, ->vm_flags |=, .attach_ioas =) as it is: its
+		# leading identifier alone (bus, producer) names far more files.
+		cg_id=$(printf '%s\n' "$cg_ere" |
+			sed -nE 's/^([A-Za-z_]([A-Za-z0-9_]|\([A-Za-z0-9_|]*\))*)\[\[:space:\]\]\*\\\(.*/\1/p')
+		[ -z "$cg_id" ] || cg_ere="(^|[^A-Za-z0-9_])($cg_id)([^A-Za-z0-9_]|\$)"
 		# shellcheck disable=SC2086 # $cg_dirs: our own directory names
 		(cd "$cg_kd" && grep -rlE -D skip --include='*.c' --include='*.h' -e "$cg_ere" $cg_dirs) |
 		while read -r cg_f; do
