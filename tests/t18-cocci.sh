@@ -21,7 +21,9 @@
 #     status applied, a second apply has nothing to do; a use the rule
 #     cannot match, in another file, is still refused by the residue check
 #     naming file:line; with the .cocci deleted, the planted uses are
-#     residue.
+#     residue.  Then the candidate files spatch runs on: those that name
+#     an X-Residue ERE that is no call (0001: nv-pci.c alone), and a call
+#     split after its name (0101).
 #  2b. Debian's prepared trees: the same result with and without the
 #     semantic patches (but the layer's cocci/).
 #  5. NVIDIA's real lines (../shared/real): the windows of vGPU-KVM
@@ -45,7 +47,8 @@ rm -rf "$W"; mkdir -p "$W"
 F550=NVIDIA-Linux-x86_64-550.54.16-vgpu-kvm
 RULES="0002-eventfd-signal 0006-no-llseek 0150-timer-delete-sync 0151-in-irq"
 # Rules tested by their own planted files (4c), not by shapes() below.
-GLUE="0152-dma-map-phys 0005-vgpu-symbols-gpl 0153-strncpy 0200-irqbypass-producer"
+GLUE="0152-dma-map-phys 0005-vgpu-symbols-gpl 0153-strncpy 0200-irqbypass-producer
+	0101-vma-start-write-gpl 0102-vma-flags-bitmap 0103-vma-write-locked"
 SHARED=${NVC_SHARED:-$TOP/../shared}
 
 # root NAME: a private copy of the package (scripts, compat, patches) in
@@ -523,6 +526,110 @@ static int t18_bare(struct irq_bypass_producer *producer)
 }
 EOF2
 		;;
+	0101-*)
+		F=nvidia/nvc-t18-vmflags.c M=nvidia/nvc-t18-vmflags-decl.c MP='extern void'
+		cat >"$W/glue.in" <<'EOF2'
+/* t18: vm_flags_set() and vm_flags_clear() in other shapes */
+static void t18_mmap_flags(struct vm_area_struct *area, unsigned long extra)
+{
+#if defined(T18_CONST_VM_FLAGS)
+    vm_flags_set (area,
+                  VM_IO | VM_PFNMAP | extra);
+#else
+    vm_flags_clear(area,VM_MAYWRITE);
+#endif
+    if (extra)
+        vm_flags_set(area, VM_DONTDUMP);
+}
+
+/* Left alone: NVIDIA's wrappers, vm_flags_set in a comment and a string. */
+static void t18_other(struct vm_area_struct *vma)
+{
+    nv_vm_flags_set(vma, VM_MIXEDMAP);
+    nv_vm_flags_clear(vma, VM_WRITE);
+    pr_debug("vm_flags_set(%d)\n", 1);
+}
+EOF2
+		sed -E 's/(^|[^_[:alnum:]])vm_flags_(set|clear)( ?\(area)/\1nvc_vm_flags_\2\3/' "$W/glue.in" >"$W/glue.want"
+		cat >"$W/glue.miss" <<'EOF2'
+/* t18: a declaration of vm_flags_set() is no call the rule rewrites */
+extern void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags);
+EOF2
+		;;
+	0102-*)
+		F=nvidia/nvc-t18-vmflags-word.c M=nvidia/nvc-t18-vmflags-assign.c MP='->vm_flags ='
+		cat >"$W/glue.in" <<'EOF2'
+/* t18: the flag word written in place, in other shapes */
+static void t18_set(struct vm_area_struct *area, unsigned long bits)
+{
+#if !defined(T18_WORD)
+    area->vm_flags|=bits;
+#else
+    ACCESS_PRIVATE(area, __vm_flags) |=
+        bits | VM_IO;
+#endif
+}
+
+static void t18_clear(struct nv_t18_map *m, unsigned long bits)
+{
+    m->vma->vm_flags &= ~(bits | VM_WRITE);
+    ACCESS_PRIVATE(m->vma,__vm_flags) &= ~bits;
+}
+
+/* Left alone: "vma->vm_flags |= bits;" in a comment, reads of the flags,
+   ACCESS_PRIVATE() of another member. */
+static bool t18_other(struct vm_area_struct *vma)
+{
+    if ((vma->vm_flags & VM_WRITE) && vma->vm_flags != VM_IO)
+        return ACCESS_PRIVATE(vma, __vm_other) != 0;
+    return false;
+}
+EOF2
+		sed -e 's/^    area->vm_flags|=bits;$/    nvc_vm_flags_set(area, bits);/' \
+		    -e '7,8c\    nvc_vma_flags_set_word(area, bits | VM_IO);' \
+		    -e 's/^    m->vma->vm_flags &= ~(bits | VM_WRITE);$/    nvc_vm_flags_clear(m->vma, (bits | VM_WRITE));/' \
+		    -e 's/^    ACCESS_PRIVATE(m->vma,__vm_flags) &= ~bits;$/    nvc_vma_flags_clear_word(m->vma, bits);/' \
+			"$W/glue.in" >"$W/glue.want"
+		cat >"$W/glue.miss" <<'EOF2'
+/* t18: a plain assignment of the flags is no write the rule rewrites */
+static void t18_assign(struct vm_area_struct *vma)
+{
+    vma->vm_flags = VM_IO;
+}
+EOF2
+		;;
+	0103-*)
+		F=nvidia/nvc-t18-vmalock.c M=nvidia/nvc-t18-vmalock-decl.c MP='extern bool'
+		cat >"$W/glue.in" <<'EOF2'
+/* t18: the VMA lock internals in other shapes */
+static bool t18_lock(struct vm_area_struct *area, unsigned int *seq)
+{
+    unsigned int bias = VMA_LOCK_OFFSET + 1;
+#if defined(T18_LOCKED)
+    if (__is_vma_write_locked (area,
+                               seq))
+        return true;
+#else
+    if (__is_vma_write_locked(area, seq)) return true;
+#endif
+    return refcount_add_not_zero(VMA_LOCK_OFFSET,&area->vm_refcnt) && bias;
+}
+
+/* Left alone: VMA_LOCK_OFFSET in a comment, 7.0's one-argument form,
+   names that contain these. */
+static bool t18_other(struct vm_area_struct *vma)
+{
+    return __is_vma_write_locked(vma) && NV_VMA_LOCK_OFFSET != VMA_LOCK_OFFSET_X;
+}
+EOF2
+		sed -E -e '/^    (unsigned int bias|return refcount)/s/VMA_LOCK_OFFSET/NVC_VMA_LOCK_OFFSET/' \
+		    -e 's/__is_vma_write_locked( ?\(area)/nvc_is_vma_write_locked\1/' \
+		    -e 's/^( +seq\)\))$/  \1/' "$W/glue.in" >"$W/glue.want"
+		cat >"$W/glue.miss" <<'EOF2'
+/* t18: a declaration of __is_vma_write_locked() is no call the rule rewrites */
+extern bool __is_vma_write_locked(struct vm_area_struct *vma, unsigned int *mm_lock_seq);
+EOF2
+		;;
 	*) return 1 ;;
 	esac
 }
@@ -561,6 +668,28 @@ for t in $GLUE; do
 	check_fails "$t: its .cocci deleted: apply exits 5 by residue in $F naming $t" 5 \
 		"^$F:[0-9]+: topic $t: old API" env NVC_ROOT="$W/del-$t" "$VD" apply "$W/del/kernel"
 done
+
+# Candidate files (cocci_gen): an X-Residue ERE that is no call is looked
+# for as it is.  0001's (bus->iommu_ops) names nv-pci.c alone on the
+# fixture, not every file that names "bus" (nv.h, nv-linux.h); a call's
+# name is looked for as a word (vm_flags_(set|clear), a (a|b) group in it),
+# so that a call split over lines is a candidate too.
+cat >"$W/log-spatch" <<EOF2
+#!/bin/sh
+echo "\$*" >>"$W/spatch.args"
+exec spatch "\$@"
+EOF2
+chmod +x "$W/log-spatch"
+fixture_copy "$F550" "$W/cand"
+printf '%s\n' 'static void t18_split(struct vm_area_struct *vma)' '{' '    vm_flags_clear' '        (vma, VM_WRITE);' '}' \
+	>"$W/cand/kernel/nvidia/nvc-t18-split.c"
+: >"$W/spatch.args"
+check "candidates: apply with a spatch that logs its arguments" \
+	env NVC_SPATCH="$W/log-spatch" "$VC" apply "$W/cand/kernel"
+args=$(grep -F /0101-vma-start-write-gpl/ "$W/spatch.args" | sed 's/.*--timeout 120 //')
+[ "$args" = nvidia/nvc-t18-split.c ] && grep -q '^    nvc_vm_flags_clear$' "$W/cand/kernel/nvidia/nvc-t18-split.c" &&
+	pass "0101: a call split after its name is a candidate, and rewritten" ||
+	fail "0101: spatch ran on: '$args'"
 
 # --- 5. NVIDIA's real lines ----------------------------------------------------
 WINDOWS=$SHARED/real/windows
