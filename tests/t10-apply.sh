@@ -77,7 +77,7 @@ status_line=$("$VC" status --allow-non-vgpu "$R550" | awk 'NR > 1 { c[$2]++ } EN
 [ -n "$done_line" ] && [ "$done_line" = "$status_line" ] &&
 	pass "real $V550: apply's summary ($done_line) matches status" ||
 	fail "real $V550: apply says '$done_line', status says '$status_line'"
-new_line=$(grep -n 'if (!nvc_dev_iommu_present(&pci_dev->dev))$' "$R550/nvidia/nv-pci.c" | cut -d: -f1)
+new_line=$(grep -n 'if (!nvc_dev_iommu_present(&pci_dev->dev)) $' "$R550/nvidia/nv-pci.c" | cut -d: -f1)
 [ -n "$orig_line" ] && [ "$orig_line" = "$new_line" ] &&
 	pass "real $V550: nv-pci.c patched exactly at the iommu_ops line ($orig_line)" ||
 	fail "real $V550: nv-pci.c site (was $orig_line, now $new_line)"
@@ -98,10 +98,13 @@ before=$(tree_sum "$R535")
 # --- bad input ---------------------------------------------------------------
 C=$W/conflict/kernel
 fixture_copy NVIDIA-Linux-x86_64-550.54.16-vgpu-kvm "$W/conflict"
-# Someone else's 6.8 fix at the IOMMU site (the fwspec variant).
-sed -i 's|^        if (pci_dev->dev.bus->iommu_ops == NULL) $|        if (dev_iommu_fwspec_get(\&pci_dev->dev) == NULL)|' "$C/nvidia/nv-pci.c"
+# Someone else's fix at the IOMMUFD import (the string form of 6.13), at
+# a site of a topic that is a diff alone (0001, a semantic patch now, finds
+# nothing of its shape in a tree whose test someone else rewrote: that is
+# not-applicable, not a conflict).
+sed -i 's|^MODULE_IMPORT_NS(IOMMUFD);$|MODULE_IMPORT_NS("IOMMUFD");|' "$C/nvidia-vgpu-vfio/nvidia-vgpu-vfio.c"
 before=$(tree_sum "$C")
-check_fails "a hunk that cannot apply: exit 5, names the patch" 5 'patch 0001-iommu-bus-ops does not apply' "$VC" apply "$C"
+check_fails "a hunk that cannot apply: exit 5, names the patch" 5 'patch 0003-iommufd-namespace does not apply' "$VC" apply "$C"
 [ "$(tree_sum "$C")" = "$before" ] && pass "conflict: tree byte-identical" || fail "conflict: tree changed"
 
 H=$W/half/kernel
@@ -109,7 +112,7 @@ fixture_copy NVIDIA-Linux-x86_64-550.54.16-vgpu-kvm "$W/half"
 # Only the first of the two EXPORT_SYMBOL sites of 0005 converted by hand:
 # neither pristine nor patched for its diffs, but 0005 rewrites by shape
 # now (a semantic patch): the other export gets the wrapper too.  (A tree
-# a diff-only topic cannot patch is refused above: 0001's conflict.)
+# a diff-only topic cannot patch is refused above: 0003's conflict.)
 awk '!done && /^EXPORT_SYMBOL\(nvidia_vgpu_vfio_/ { sub(/^EXPORT_SYMBOL/, "NVC_EXPORT_SYMBOL_FOR_SYMBOL_GET"); done=1 } { print }' \
 	"$H/nvidia/nv-vgpu-vfio-interface.c" >"$W/half.c" && cat "$W/half.c" >"$H/nvidia/nv-vgpu-vfio-interface.c"
 check "half converted exports: apply" "$VC" apply "$H"

@@ -48,7 +48,7 @@ F550=NVIDIA-Linux-x86_64-550.54.16-vgpu-kvm
 RULES="0002-eventfd-signal 0006-no-llseek 0150-timer-delete-sync 0151-in-irq"
 # Rules tested by their own planted files (4c), not by shapes() below.
 GLUE="0152-dma-map-phys 0005-vgpu-symbols-gpl 0153-strncpy 0200-irqbypass-producer
-	0101-vma-start-write-gpl 0102-vma-flags-bitmap 0103-vma-write-locked"
+	0001-iommu-bus-ops 0101-vma-start-write-gpl 0102-vma-flags-bitmap 0103-vma-write-locked"
 SHARED=${NVC_SHARED:-$TOP/../shared}
 
 # root NAME: a private copy of the package (scripts, compat, patches) in
@@ -526,6 +526,48 @@ static int t18_bare(struct irq_bypass_producer *producer)
 }
 EOF2
 		;;
+	0001-*)
+		F=nvidia/nvc-t18-iommu.c M=nvidia/nvc-t18-iommu-ops.c MP='bus->iommu_ops'
+		cat >"$W/glue.in" <<'EOF2'
+/* t18: the test of the bus's IOMMU ops in other shapes */
+static int t18_iommu(struct pci_dev *pdev, struct device *dev, struct nv_t18 *t)
+{
+#if defined(T18_IOMMU)
+    if (!pdev->dev.bus->iommu_ops)
+        return 1;
+#else
+    if (NULL == dev->bus->iommu_ops) return 2;
+#endif
+    if (t->pci_dev->dev.bus->iommu_ops
+            != NULL && t->sriov)
+        return 3;
+    return to_pci_dev(dev)->dev.bus->iommu_ops == NULL;
+}
+
+/*
+ * Left alone: "pdev->dev.bus->iommu_ops == NULL" in a comment, another
+ * member of the bus, the driver's own helper.
+ */
+static int t18_other(struct pci_dev *pdev)
+{
+    if (pdev->dev.bus->dma_configure != NULL && nv_iommu_present(pdev))
+        return pdev->dev.bus != NULL;
+    return 0;
+}
+EOF2
+		sed -e 's/^    if (!pdev->dev\.bus->iommu_ops)$/    if (!nvc_dev_iommu_present(\&pdev->dev))/' \
+		    -e 's/^    if (NULL == dev->bus->iommu_ops) return 2;$/    if (!nvc_dev_iommu_present(dev)) return 2;/' \
+		    -e '10,11c\    if (nvc_dev_iommu_present(\&t->pci_dev->dev) \&\& t->sriov)' \
+		    -e 's/^    return to_pci_dev(dev)->dev\.bus->iommu_ops == NULL;$/    return !nvc_dev_iommu_present(\&to_pci_dev(dev)->dev);/' \
+			"$W/glue.in" >"$W/glue.want"
+		cat >"$W/glue.miss" <<'EOF2'
+/* t18: the ops read for another use is no test the rule rewrites */
+static const void *t18_ops(struct pci_dev *pdev)
+{
+    return pdev->dev.bus->iommu_ops;
+}
+EOF2
+		;;
 	0101-*)
 		F=nvidia/nvc-t18-vmflags.c M=nvidia/nvc-t18-vmflags-decl.c MP='extern void'
 		cat >"$W/glue.in" <<'EOF2'
@@ -686,6 +728,9 @@ printf '%s\n' 'static void t18_split(struct vm_area_struct *vma)' '{' '    vm_fl
 : >"$W/spatch.args"
 check "candidates: apply with a spatch that logs its arguments" \
 	env NVC_SPATCH="$W/log-spatch" "$VC" apply "$W/cand/kernel"
+args=$(grep -F /0001-iommu-bus-ops/ "$W/spatch.args" | sed 's/.*--timeout 120 //')
+[ "$args" = nvidia/nv-pci.c ] && pass "0001: spatch runs on nv-pci.c alone (the files that name bus->iommu_ops)" ||
+	fail "0001: spatch ran on: $args"
 args=$(grep -F /0101-vma-start-write-gpl/ "$W/spatch.args" | sed 's/.*--timeout 120 //')
 [ "$args" = nvidia/nvc-t18-split.c ] && grep -q '^    nvc_vm_flags_clear$' "$W/cand/kernel/nvidia/nvc-t18-split.c" &&
 	pass "0101: a call split after its name is a candidate, and rewritten" ||

@@ -262,13 +262,13 @@ cp -a "$T" "$SRC/nvidia-vgpu-compat-550.54.99"
 C=$SRC/nvidia-vgpu-compat-550.54.99
 echo 550.54.99 >"$C/DRIVER_VERSION"
 # import rewrote the site: change the rewritten line
-sed -i 's/!nvc_dev_iommu_present(&pci_dev->dev)/nv_someone_elses_check(pci_dev) == 0/' "$C/kernel/nvidia/nv-pci.c"
+sed -i 's/^NVC_MODULE_IMPORT_NS(IOMMUFD);$/MODULE_IMPORT_NS("IOMMUFD");/' "$C/kernel/nvidia-vgpu-vfio/nvidia-vgpu-vfio.c"
 printf 'nvidia-vgpu-compat/%s, %s, x86_64: installed\nnvidia-vgpu-compat/550.54.99: added\n' "$V" "$R61" >"$W/status"
 if pfd --kernel "$K61" >"$W/d5.out" 2>&1; then rc=0; else rc=$?; fi
 [ "$rc" = 5 ] && pass "two trees, one differs at a break: exit 5 (the worst)" || { fail "conflict: exit $rc, wanted 5"; tail -n 20 "$W/d5.out"; }
-block "$W/d5.out" 550.54.99 | grep -qE '^  0001-iommu-bus-ops +6\.8 +no +unknown$' &&
+block "$W/d5.out" 550.54.99 | grep -qE '^  0003-iommufd-namespace +6\.8 +no +unknown$' &&
 	pass "the differing site is reported as unknown" || fail "conflict row"
-tail -n 1 "$W/d5.out" | grep -q '^result: NOT OK: driver 550.54.99: the driver differs from every version nvidia-vgpu-compat knows at 0001-iommu-bus-ops' &&
+tail -n 1 "$W/d5.out" | grep -q '^result: NOT OK: driver 550.54.99: the driver differs from every version nvidia-vgpu-compat knows at 0003-iommufd-namespace' &&
 	pass "conflict: result names the break" || fail "conflict: result line"
 rm -rf "$C"
 

@@ -40,8 +40,10 @@ X-Probe: NVC_BUS_TYPE_HAS_IOMMU_OPS absent
 X-Residue: * bus->iommu_ops
 X-Native-Guard: NV_BUS_TYPE_HAS_IOMMU_OPS present
 EOF
+# Only the test is replaced: NVIDIA's trailing blank stays, as in what the
+# semantic patch (which replaces tokens, not lines) makes of the line.
 mk 0001-iommu-bus-ops nv-pci "$F550" \
-	'nvidia/nv-pci.c::        if (pci_dev->dev.bus->iommu_ops == NULL) ::        if (!nvc_dev_iommu_present(&pci_dev->dev))'
+	'nvidia/nv-pci.c::        if (pci_dev->dev.bus->iommu_ops == NULL) ::        if (!nvc_dev_iommu_present(&pci_dev->dev)) '
 
 hdr "nvidia-vgpu-vfio: signal eventfds through the compat wrapper" <<EOF
 Linux 6.8 dropped the counter argument of eventfd_signal() (upstream
