@@ -121,6 +121,15 @@ check_kernel_tree() { # check_kernel_tree DIR
 		-o -xtype p -o -xtype c -o -xtype b -o -xtype s \) -print -quit 2>/dev/null)
 	[ -z "$ck_x" ] ||
 		die 3 "$ck_x is not a regular file (a FIFO, device node or socket, or a symbolic link to one); vgpu-compat reads only regular files: remove it, or re-extract the driver"
+	# A C file of the modules' sources that is a symbolic link: the
+	# semantic patches and the residue check follow no link (grep -r,
+	# find), so its code would be built without being rewritten or
+	# checked, and a patch must not write through it (NVIDIA's trees have
+	# none).
+	# shellcheck disable=SC2086 # our own directory names
+	ck_x=$(cd "$1" && find $NVC_RESIDUE_DIRS -type l \( -name '*.c' -o -name '*.h' \) -print -quit 2>/dev/null)
+	[ -z "$ck_x" ] ||
+		die 3 "$1/$ck_x is a symbolic link, not a regular file of the tree; vgpu-compat rewrites and checks only the tree's own files, so its code would be built unchecked; nothing was changed: re-extract the driver's kernel/ tree"
 }
 
 # refuse_foreign KDIR: as root, without --allow-foreign-tree, refuse (exit
