@@ -4,7 +4,8 @@
 # no use of an old kernel API may be left that no rule covers.
 #  1. for every break topic, a use of its old API planted in a file no
 #     patch touches: apply exits 5 naming file:line and the topic, and the
-#     tree stays byte-identical; status lists the use too (for a topic with
+#     tree stays byte-identical; status lists the use too (1b: also a call
+#     split after its name, "vm_flags_clear" / "(vma, VM_IO)") (for a topic with
 #     a semantic patch, which rewrites such uses, with its .cocci removed
 #     from a private copy of the package: the residue check is what is
 #     tested here; with it, apply rewrites every planted use instead).  The same use in
@@ -192,6 +193,24 @@ for t in $topics; do
 		fail "$t: comment / guarded uses taken for residue"; sed 's/^/    | /' "$d.log" | tail -n 8
 	fi
 done
+
+# --- 1b. a call split after its name -------------------------------------------
+# "vm_flags_clear" on one line, "(vma, VM_IO);" on the next: still a use of
+# the old API.  Without the semantic patches, apply exits 5 naming the line
+# of the name; with them, 0101 rewrites it.
+d=$W/split
+fixture_copy "$FX" "$d"
+printf '#include <linux/mm.h>\nvoid t17_split(struct vm_area_struct *vma);\nvoid t17_split(struct vm_area_struct *vma)\n{\n    vm_flags_clear\n        (vma, VM_IO);\n}\n' >"$d/kernel/nvidia/nv-t17-split.c"
+before=$(tree_sum "$d")
+NVC_ROOT=$RC "$RC/scripts/vgpu-compat" apply "$d/kernel" >"$d.log" 2>&1 && rc=0 || rc=$?
+[ "$rc" = 5 ] && grep -qF "nvidia/nv-t17-split.c:5: topic 0101-vma-start-write-gpl: old API 'vm_flags_clear ('" "$d.log" &&
+	[ "$(tree_sum "$d")" = "$before" ] &&
+	pass "a call split after its name (vm_flags_clear / (vma, VM_IO)): residue at the name's line, tree unchanged" ||
+	{ fail "a split call: exit $rc, not named as residue"; sed 's/^/    | /' "$d.log" | tail -n 6; }
+"$VC" apply "$d/kernel" >"$d.cocci.log" 2>&1 && grep -q 'nvc_vm_flags_clear' "$d/kernel/nvidia/nv-t17-split.c" &&
+	! grep -q '[^_]vm_flags_clear' "$d/kernel/nvidia/nv-t17-split.c" &&
+	pass "a call split after its name: 0101's semantic patch rewrites it" ||
+	{ fail "a split call: not rewritten by 0101's semantic patch"; sed 's/^/    | /' "$d.cocci.log" | tail -n 6; }
 
 # --- 2. deleting any one rule makes a test fail by residue -----------------------
 # Where each topic is needed: the fixtures (apply on a copy: the tree must

@@ -276,7 +276,14 @@ pre_scan() { # pre_scan KDIR
 		close(rules)
 		# One ERE for grep: every old API and anchor (awk applies the globs).
 		ere = ""
-		for (k in rere) ere = ere (ere == "" ? "" : "|") "(" k ")"
+		for (k in rere) {
+			ere = ere (ere == "" ? "" : "|") "(" k ")"
+			# A call, NAME[[:space:]]*\( (NAME may hold (a|b)
+			# groups): a line ending in NAME too, for a call whose
+			# "(" is on the next line (the residue check joins them).
+			if (match(k, /^[A-Za-z_]([A-Za-z0-9_]|\([A-Za-z0-9_|]*\))*\[\[:space:\]\]\*\\\(/))
+				ere = ere "|((^|[^A-Za-z0-9_])" substr(k, 1, index(k, "[[:space:]]*\\(") - 1) "[[:space:]]*$)"
+		}
 		print ere > (rules ".ere"); close(rules ".ere")
 		hooked = 0
 		while ((getline line < (kd "/Kbuild")) > 0) if (index(line, layer "/nvc-compat.Kbuild")) hooked = 1

@@ -74,6 +74,11 @@ residue_scan() {
 		rel = ""
 	}
 	function any(re, add) { return re == "" ? "(" add ")" : re "|(" add ")" }
+	# A call split after its name ("vm_flags_clear" / "(vma, f)"): the
+	# identifier that ends a line, prefixed to a next line that starts
+	# with "(", so that the call EREs see the whole call.
+	function tailid(s) { return match(s, /[A-Za-z_][A-Za-z0-9_]*[ \t]*$/) ? substr(s, RSTART) : "" }
+	function joined(pt, s) { return (pt != "" && s ~ /^[ \t]*\(/) ? pt s : "" }
 	BEGIN {
 		while ((getline line < rules) > 0) {
 			split(line, f, "\t")
@@ -96,25 +101,35 @@ residue_scan() {
 		for (i = 1; i <= nM; i++) if (rel ~ Mg[i]) { fm[++nm] = i; fu = any(fu, Me[i]); fa = any(fa, Mp[i]) }
 		hit = 0
 		if (fu != "") {
-			while ((getline line < FILENAME) > 0) if (line ~ fu) { hit = 1; break }
+			pt = ""
+			while ((getline line < FILENAME) > 0) {
+				if (line ~ fu || ((j = joined(pt, line)) != "" && j ~ fu)) { hit = 1; break }
+				pt = tailid(line)
+			}
 			close(FILENAME)
 		}
 		if (!hit) { rel = ""; nextfile }
 		if (fa != "") fu = fu "|" fa
-		cpp_reset(); bd = 0; bs[0] = ++bn
+		cpp_reset(); bd = 0; bs[0] = ++bn; ptail = ""
 	}
 	{
 		code = cpp_code($0)
 		# Directives are not code, except an #include: a header the
 		# kernel removed is an old API too (0156).
 		isdir = cpp_line(code)
+		pt = ptail; ptail = ""
 		if (index(cpp_keys, "|dead|")) next
 		if (isdir && code !~ /^[ \t]*#[ \t]*include[ \t]*</) next
-		if (code ~ fu) {
+		if (!isdir) ptail = tailid(code)
+		jc = joined(pt, code)
+		if (code ~ fu || (jc != "" && jc ~ fu)) {
 			for (i = 1; i <= nr; i++) {
 				r = fr[i]
-				if (cpp_match(code, Re[r]) && !index(cpp_keys, "|g:" Rt[r] "|"))
+				if (index(cpp_keys, "|g:" Rt[r] "|")) continue
+				if (cpp_match(code, Re[r]))
 					report(Rt[r], FNR, substr(code, cpp_ms, cpp_ml))
+				else if (jc != "" && cpp_match(jc, Re[r]))
+					report(Rt[r], FNR - 1, substr(jc, cpp_ms, cpp_ml))
 			}
 			for (i = 1; i <= nm; i++) {
 				r = fm[i]
