@@ -13,7 +13,8 @@
 #
 # The probes are compiled in one unit (batch() below), one by one where an
 # error cannot be attributed to one probe, or with NVC_PROBE_MODE=single.
-# NVC_PROBE_COUNT, for the tests: a file that gets a line per compiler run.
+# NVC_PROBE_COUNT, for the tests: a file that gets a line per compiler run;
+# NVC_PROBE_KEEP=1 keeps the temporary directory (logs, batch.c) for debugging.
 #
 # Exit status: 0 header written or reused; 1 baseline probe failed; 2 usage.
 set -eu
