@@ -126,8 +126,15 @@ check_kernel_tree() { # check_kernel_tree DIR
 	# find), so its code would be built without being rewritten or
 	# checked, and a patch must not write through it (NVIDIA's trees have
 	# none).
+	# Only the directories the tree has: Debian's NVIDIA sources have no
+	# nvidia-vgpu-vfio/, and find's exit 1 for a missing one ended every
+	# command under set -e, silently, with exit 1.
+	ck_d=
+	for ck_n in $NVC_RESIDUE_DIRS; do
+		[ -d "$1/$ck_n" ] && [ ! -L "$1/$ck_n" ] && ck_d="$ck_d $ck_n"
+	done
 	# shellcheck disable=SC2086 # our own directory names
-	ck_x=$(cd "$1" && find $NVC_RESIDUE_DIRS -type l \( -name '*.c' -o -name '*.h' \) -print -quit 2>/dev/null)
+	ck_x=$([ -z "$ck_d" ] || { cd "$1" && find $ck_d -type l \( -name '*.c' -o -name '*.h' \) -print -quit 2>/dev/null; })
 	[ -z "$ck_x" ] ||
 		die 3 "$1/$ck_x is a symbolic link, not a regular file of the tree; vgpu-compat rewrites and checks only the tree's own files, so its code would be built unchecked; nothing was changed: re-extract the driver's kernel/ tree"
 }
