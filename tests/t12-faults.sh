@@ -4,7 +4,8 @@
 #  - disk full: apply on a tree in a tmpfs with room for the tree but not for
 #    the patched files or the compat layer, apply with a full TMPDIR, import
 #    into a full prefix and with a full TMPDIR: exit 6, one "disk full?"
-#    message, the tree byte-identical, nothing left behind;
+#    message, the tree byte-identical, nothing left behind; a --prefix
+#    with a name or a depth too long: exit 6 with the system's reason;
 #  - SIGKILL in the middle of apply, at every step (deterministic kill
 #    points, NVC_TEST_KILL_AFTER) and at random moments (the whole process
 #    group): status then says the apply was interrupted (no conflict), and the
@@ -119,6 +120,27 @@ else
 	fi
 	unmount
 fi
+
+# --- names too long ------------------------------------------------------------
+# A --prefix whose last name is longer than NAME_MAX, and one so deep that
+# the driver's files would pass PATH_MAX: exit 6 naming the system's reason
+# (not "run as root" to root, not "disk full?"), nothing created.
+LN=$W/long
+mkdir -p "$LN"
+n300=$(printf '%300s' '' | tr ' ' a)
+check_fails "name too long: import --prefix with a 300-character name: exit 6, the reason, not 'run as root' or 'disk full?'" 6 \
+	"cannot write to $LN/a+: File name too long; nothing was installed: pass a --prefix" \
+	"$VC" import "$FIXTURES/$D" --prefix "$LN/$n300" --no-dkms
+grep -Eq 'disk full|\(run as root' "$NVC_OUT/last.log" && fail "name too long: the message guesses: $(tail -n 1 "$NVC_OUT/last.log" | cut -c 1-120)" || :
+deep=$LN
+for _i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do deep=$deep/$(printf '%250s' '' | tr ' ' b); done
+mkdir -p "$deep"
+deep=$deep/$(printf '%200s' '' | tr ' ' c)
+check_fails "name too long: import --prefix ${#deep} characters deep: exit 6, 'use a shorter directory'" 6 \
+	"could not write $deep/nvidia-vgpu-compat-$V: a path would be longer than the file system allows \\(.*File name too long\\): use a shorter directory; nothing was installed" \
+	"$VC" import "$FIXTURES/$D" --prefix "$deep" --no-dkms
+[ -z "$(find "$LN" -mindepth 1 ! -name 'b*' -print -quit)" ] &&
+	pass "name too long: nothing left under the prefixes" || fail "name too long: left $(find "$LN" -mindepth 1 ! -name 'b*' | head -n 3)"
 
 # --- SIGKILL in the middle of apply ---------------------------------------------
 K=$W/kill

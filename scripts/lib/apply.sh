@@ -299,7 +299,7 @@ cmd_apply() {
 	       { [ $layer = 0 ] || [ -d "$kd/$NVC_TREE_DIR" ] || : >"$j.new/layer-absent"; } &&
 	       mv "$j.new" "$j"; } 2>"$tmp/err"; then
 		rm -rf "$j.new"
-		die 6 "could not write $j (disk full?): $(head -n 1 "$tmp/err"); nothing was changed"
+		die 6 "could not write $(write_failed "$j" "$(head -n 1 "$tmp/err")"); nothing was changed"
 	fi
 	killpoint journal
 

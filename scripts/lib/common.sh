@@ -52,6 +52,18 @@ tmp_full() {
 	: >"$tmp/.room"
 }
 
+# write_failed WHAT ERRLINE: the words after "could not write WHAT" for a
+# failed write whose first error line (from cp, mkdir, mv) is ERRLINE:
+# "(disk full?)" only when the system said so; a name too long for the
+# file system says to shorten the path; else the error itself.
+write_failed() {
+	case $2 in
+	*"No space left"*|*"Disk quota"*|"") printf '%s (disk full?): %s' "$1" "$2" ;;
+	*"File name too long"*) printf '%s: a path would be longer than the file system allows (%s): use a shorter directory' "$1" "$2" ;;
+	*) printf '%s: %s' "$1" "$2" ;;
+	esac
+}
+
 usage() {
 	cat >&2 <<EOF
 usage: $prog COMMAND [ARGS]

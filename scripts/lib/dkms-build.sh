@@ -59,7 +59,7 @@ cmd_dkms_build() {
 	rm -rf "$p"
 	if ! err=$(cp -a "$r/source/." "$p" 2>&1); then
 		rm -rf "$p"
-		die 6 "could not copy $r/source to $p (disk full?): $(printf '%s\n' "$err" | head -n 1)"
+		die 6 "could not copy $r/source to $(write_failed "$p" "$(printf '%s\n' "$err" | head -n 1)")"
 	fi
 	echo "$prog: building nvidia-vgpu-compat/$ver for Linux $kver in $p"
 	rc=0

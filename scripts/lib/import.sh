@@ -317,8 +317,17 @@ cmd_import() {
 	fi
 	made_prefix=0
 	[ -d "$prefix" ] || made_prefix=1
-	mkdir -p "$prefix" 2>/dev/null && [ -w "$prefix" ] ||
-		die 6 "cannot write to $prefix (run as root, or pass --prefix)"
+	# The reason is mkdir's (a name too long, a file in the way, a
+	# read-only file system); "run as root" only to one who is not.
+	if ! im_e=$(mkdir -p -- "$prefix" 2>&1) || [ ! -w "$prefix" ]; then
+		im_e=$(printf '%s\n' "$im_e" | head -n 1)
+		im_e=${im_e##*: }
+		[ -n "$im_e" ] || im_e="not writable"
+		if [ "$(id -u)" = 0 ]; then
+			die 6 "cannot write to $prefix: $im_e; nothing was installed: pass a --prefix that root can create and write"
+		fi
+		die 6 "cannot write to $prefix: $im_e; nothing was installed: run as root, or pass a --prefix you can write"
+	fi
 	# One import into a prefix at a time: a second import of the same
 	# version waits, then finds the first one's tree.
 	if command -v flock >/dev/null 2>&1; then
@@ -342,7 +351,7 @@ cmd_import() {
 	       dkms_makefile >"$new/dkms-build.mk"; } 2>"$tmp/err"; then
 		rm -rf "$new"
 		[ $made_prefix = 0 ] || rmdir "$prefix" 2>/dev/null || true
-		die 6 "could not write $dest (disk full?): $(head -n 1 "$tmp/err"); nothing was installed"
+		die 6 "could not write $(write_failed "$dest" "$(head -n 1 "$tmp/err")"); nothing was installed"
 	fi
 	rm -rf "$dest"
 	mv -T "$new" "$dest"
