@@ -23,7 +23,11 @@
 #     naming file:line; with the .cocci deleted, the planted uses are
 #     residue.  Then the candidate files spatch runs on: those that name
 #     an X-Residue ERE that is no call (0001: nv-pci.c alone), and a call
-#     split after its name (0101).
+#     split after its name (0101).  0201-0203 plant vfio_device_ops
+#     initialisers (aligned, #if inside, other names, ones that have the
+#     callback or our macro); 0202's file has a vfio-pci-core ops below
+#     mdev ops, whose 0203 line must land after its .ioctl although 0202
+#     added lines above it (cocci_gen anchors such hunks).
 #  2b. Debian's prepared trees: the same result with and without the
 #     semantic patches (but the layer's cocci/).
 #  5. NVIDIA's real lines (../shared/real): the windows of vGPU-KVM
@@ -48,7 +52,8 @@ F550=NVIDIA-Linux-x86_64-550.54.16-vgpu-kvm
 RULES="0002-eventfd-signal 0006-no-llseek 0150-timer-delete-sync 0151-in-irq"
 # Rules tested by their own planted files (4c), not by shapes() below.
 GLUE="0152-dma-map-phys 0005-vgpu-symbols-gpl 0153-strncpy 0200-irqbypass-producer
-	0001-iommu-bus-ops 0101-vma-start-write-gpl 0102-vma-flags-bitmap 0103-vma-write-locked"
+	0001-iommu-bus-ops 0101-vma-start-write-gpl 0102-vma-flags-bitmap 0103-vma-write-locked
+	0201-vfio-match-token-uuid 0202-vfio-region-info-mdev 0203-vfio-region-info-pci-core"
 SHARED=${NVC_SHARED:-$TOP/../shared}
 
 # root NAME: a private copy of the package (scripts, compat, patches) in
@@ -670,6 +675,248 @@ EOF2
 		cat >"$W/glue.miss" <<'EOF2'
 /* t18: a declaration of __is_vma_write_locked() is no call the rule rewrites */
 extern bool __is_vma_write_locked(struct vm_area_struct *vma, unsigned int *mm_lock_seq);
+EOF2
+		;;
+	0201-*)
+		F=nvidia-vgpu-vfio/nvc-t18-match.c M=nvidia-vgpu-vfio/nvc-t18-match-set.c MP='.match = vfio_pci_core_match;'
+		cat >"$W/glue.in" <<'EOF2'
+/* t18: vfio-pci-core ops with .match in other shapes */
+static const struct vfio_device_ops t18_aligned_ops = {
+	.name		= "t18",
+	.match		= vfio_pci_core_match,
+	.read		= vfio_pci_core_read,
+};
+
+static struct vfio_device_ops t18_if_ops = {
+    .release = vfio_pci_core_release_dev,
+#if defined(T18_MATCH)
+    .match =
+        vfio_pci_core_match,
+#endif
+};
+
+static struct vfio_device_ops t18_line_ops = { .match = vfio_pci_core_match,
+	.read = vfio_pci_core_read };
+
+/* Left alone: ops with the callback or our macro, another .match. */
+static const struct vfio_device_ops t18_done_ops = {
+    .match = vfio_pci_core_match,
+    .match_token_uuid = vfio_pci_core_match_token_uuid,
+};
+
+static const struct vfio_device_ops t18_macro_ops = {
+    .match = vfio_pci_core_match,
+    NVC_VFIO_PCI_CORE_MATCH_TOKEN_UUID
+};
+
+static const struct vfio_device_ops t18_other_ops = {
+    .match = t18_match,
+};
+EOF2
+		cat >"$W/glue.want" <<'EOF2'
+/* t18: vfio-pci-core ops with .match in other shapes */
+static const struct vfio_device_ops t18_aligned_ops = {
+	.name		= "t18",
+	.match		= vfio_pci_core_match,
+	NVC_VFIO_PCI_CORE_MATCH_TOKEN_UUID
+	.read		= vfio_pci_core_read,
+};
+
+static struct vfio_device_ops t18_if_ops = {
+    .release = vfio_pci_core_release_dev,
+#if defined(T18_MATCH)
+    .match =
+        vfio_pci_core_match,
+        NVC_VFIO_PCI_CORE_MATCH_TOKEN_UUID
+#endif
+};
+
+static struct vfio_device_ops t18_line_ops = { .match = vfio_pci_core_match,
+	NVC_VFIO_PCI_CORE_MATCH_TOKEN_UUID
+	.read = vfio_pci_core_read };
+
+/* Left alone: ops with the callback or our macro, another .match. */
+static const struct vfio_device_ops t18_done_ops = {
+    .match = vfio_pci_core_match,
+    .match_token_uuid = vfio_pci_core_match_token_uuid,
+};
+
+static const struct vfio_device_ops t18_macro_ops = {
+    .match = vfio_pci_core_match,
+    NVC_VFIO_PCI_CORE_MATCH_TOKEN_UUID
+};
+
+static const struct vfio_device_ops t18_other_ops = {
+    .match = t18_match,
+};
+EOF2
+		cat >"$W/glue.miss" <<'EOF2'
+/* t18: .match set outside an initialiser is no entry the rule extends */
+static void t18_setup(struct vfio_device_ops *ops)
+{
+    ops->name = "t18";
+    t18_ops.match = vfio_pci_core_match;
+}
+EOF2
+		;;
+	0202-*)
+		F=nvidia-vgpu-vfio/nvc-t18-mdev-ops.c M=nvidia-vgpu-vfio/nvc-t18-mdev-ops-set.c MP='.ioctl = t18_ioctl;'
+		cat >"$W/glue.in" <<'EOF2'
+/* t18: mdev ops with .ioctl in other shapes */
+static const struct vfio_device_ops t18_mdev_ops = {
+	.name		= "t18-mdev",
+	.ioctl		= t18_mdev_ioctl,
+	.mmap		= t18_mdev_mmap,
+};
+
+static struct vfio_device_ops t18_mdev_if_ops = {
+    .read = t18_read,
+#if defined(T18_IOCTL)
+    .ioctl = t18_ioctl,
+#endif
+};
+
+/* Left alone: ops with the callback or a macro of ours, and a
+   vfio-pci-core driver's ops (0203's, which get 0203's macro). */
+static const struct vfio_device_ops t18_caps_ops = {
+    .ioctl = t18_ioctl,
+#if defined(T18_CAPS)
+    .get_region_info_caps = t18_get_region_info,
+#endif
+};
+
+static const struct vfio_device_ops t18_macro_ops = {
+    .ioctl = t18_ioctl,
+    NVC_VFIO_IOCTL_GET_REGION_INFO_CAPS
+};
+
+static const struct vfio_device_ops t18_core_ops = {
+    .ioctl = t18_pci_ioctl,
+    .read = vfio_pci_core_read,
+};
+EOF2
+		cat >"$W/glue.want" <<'EOF2'
+/* t18: mdev ops with .ioctl in other shapes */
+static const struct vfio_device_ops t18_mdev_ops = {
+	.name		= "t18-mdev",
+	.ioctl		= t18_mdev_ioctl,
+	NVC_VFIO_IOCTL_GET_REGION_INFO_CAPS
+	.mmap		= t18_mdev_mmap,
+};
+
+static struct vfio_device_ops t18_mdev_if_ops = {
+    .read = t18_read,
+#if defined(T18_IOCTL)
+    .ioctl = t18_ioctl,
+    NVC_VFIO_IOCTL_GET_REGION_INFO_CAPS
+#endif
+};
+
+/* Left alone: ops with the callback or a macro of ours, and a
+   vfio-pci-core driver's ops (0203's, which get 0203's macro). */
+static const struct vfio_device_ops t18_caps_ops = {
+    .ioctl = t18_ioctl,
+#if defined(T18_CAPS)
+    .get_region_info_caps = t18_get_region_info,
+#endif
+};
+
+static const struct vfio_device_ops t18_macro_ops = {
+    .ioctl = t18_ioctl,
+    NVC_VFIO_IOCTL_GET_REGION_INFO_CAPS
+};
+
+static const struct vfio_device_ops t18_core_ops = {
+    .ioctl = t18_pci_ioctl,
+    NVC_VFIO_PCI_CORE_GET_REGION_INFO_CAPS
+    .read = vfio_pci_core_read,
+};
+EOF2
+		cat >"$W/glue.miss" <<'EOF2'
+/* t18: .ioctl set outside an initialiser is no entry the rule extends */
+static void t18_setup(void)
+{
+    t18_mdev_ops.ioctl = t18_ioctl;
+}
+EOF2
+		;;
+	0203-*)
+		F=nvidia-vgpu-vfio/nvc-t18-pci-ops.c M=nvidia-vgpu-vfio/nvc-t18-pci-ops-set.c MP='.ioctl = t18_pci_ioctl;'
+		cat >"$W/glue.in" <<'EOF2'
+/* t18: vfio-pci-core ops with .ioctl in other shapes */
+static const struct vfio_device_ops t18_pci_ops = {
+	.release	= vfio_pci_core_release_dev,
+	.ioctl		= t18_pci_ioctl,
+	.mmap		= vfio_pci_core_mmap,
+};
+
+static struct vfio_device_ops t18_pci_if_ops = {
+#if defined(T18_IOCTL)
+    .ioctl = t18_pci_ioctl,
+#endif
+    .device_feature = vfio_pci_core_ioctl_feature,
+};
+
+/* Left alone: ops with the callback or a macro of ours, an mdev
+   driver's ops (0202's, which get 0202's macro). */
+static const struct vfio_device_ops t18_pci_caps_ops = {
+    .get_region_info_caps = vfio_pci_ioctl_get_region_info,
+    .ioctl = t18_pci_ioctl,
+    .read = vfio_pci_core_read,
+};
+
+static const struct vfio_device_ops t18_pci_macro_ops = {
+    .ioctl = t18_pci_ioctl,
+    NVC_VFIO_PCI_CORE_GET_REGION_INFO_CAPS
+    .read = vfio_pci_core_read,
+};
+
+static const struct vfio_device_ops t18_mdev_ops = {
+    .ioctl = t18_mdev_ioctl,
+};
+EOF2
+		cat >"$W/glue.want" <<'EOF2'
+/* t18: vfio-pci-core ops with .ioctl in other shapes */
+static const struct vfio_device_ops t18_pci_ops = {
+	.release	= vfio_pci_core_release_dev,
+	.ioctl		= t18_pci_ioctl,
+	NVC_VFIO_PCI_CORE_GET_REGION_INFO_CAPS
+	.mmap		= vfio_pci_core_mmap,
+};
+
+static struct vfio_device_ops t18_pci_if_ops = {
+#if defined(T18_IOCTL)
+    .ioctl = t18_pci_ioctl,
+    NVC_VFIO_PCI_CORE_GET_REGION_INFO_CAPS
+#endif
+    .device_feature = vfio_pci_core_ioctl_feature,
+};
+
+/* Left alone: ops with the callback or a macro of ours, an mdev
+   driver's ops (0202's, which get 0202's macro). */
+static const struct vfio_device_ops t18_pci_caps_ops = {
+    .get_region_info_caps = vfio_pci_ioctl_get_region_info,
+    .ioctl = t18_pci_ioctl,
+    .read = vfio_pci_core_read,
+};
+
+static const struct vfio_device_ops t18_pci_macro_ops = {
+    .ioctl = t18_pci_ioctl,
+    NVC_VFIO_PCI_CORE_GET_REGION_INFO_CAPS
+    .read = vfio_pci_core_read,
+};
+
+static const struct vfio_device_ops t18_mdev_ops = {
+    .ioctl = t18_mdev_ioctl,
+    NVC_VFIO_IOCTL_GET_REGION_INFO_CAPS
+};
+EOF2
+		cat >"$W/glue.miss" <<'EOF2'
+/* t18: .ioctl set outside an initialiser is no entry the rule extends */
+static void t18_setup(void)
+{
+    t18_pci_ops.ioctl = t18_pci_ioctl;
+}
 EOF2
 		;;
 	*) return 1 ;;

@@ -382,8 +382,26 @@ cocci_gen() {
 	: >"$cg_w/diff"
 	while read -r cg_f; do
 		diff -U0 --label "a/kernel/$cg_f" --label "b/kernel/$cg_f" \
-			"$cg_w/a/$cg_f" "$cg_w/b/$cg_f" >>"$cg_w/diff" ||
+			"$cg_w/a/$cg_f" "$cg_w/b/$cg_f" >"$cg_w/one" ||
 			[ $? = 1 ] || { tmp_full "the semantic patch $2"; die 1 "diff failed for $cg_f"; }
+		# A hunk that only adds lines (0004, 0201-0203: a macro line
+		# after an initialiser's entry) has nothing patch(1) can find it
+		# by: applied after another topic that added lines above it in
+		# the same file, it would land that many lines too early.  It
+		# takes the line it follows as a line removed and added again
+		# (not for the file's last line, whose newline the diff may lack).
+		awk 'NR == FNR { l[FNR] = $0; n = FNR; next }
+		     /^@@ -[0-9]+,0 [+][0-9]+(,[0-9]+)? @@/ {
+			split($2, o, ","); split($3, w, ",")
+			a = substr(o[1], 2) + 0; m = substr(w[1], 2) + 0
+			k = (w[2] == "" ? 1 : w[2] + 0)
+			if (a > 0 && a < n) {
+				print "@@ -" a ",1 +" (m - 1) "," (k + 1) " @@"
+				print "-" l[a]; print "+" l[a]; next
+			}
+		     }
+		     { print }' "$cg_w/a/$cg_f" "$cg_w/one" >>"$cg_w/diff" ||
+			{ tmp_full "the semantic patch $2"; die 1 "writing the patch for $cg_f failed"; }
 	done <"$cg_w/files"
 	[ -s "$cg_w/diff" ] || return 1
 	{ hdr_lines "$cg_sp"; echo "---"; cat "$cg_w/diff"; } >"$tmp/cocci/$cg_t.patch" ||
