@@ -202,9 +202,9 @@ pre_scan() { # pre_scan KDIR
 	done
 	# Paths reach awk through the environment: -v would take a backslash
 	# in them for an escape (a tree under /tmp/a\b found no file at all).
-	NVC_AWK_KD=$ps_kd NVC_AWK_RULES=$tmp/rules NVC_AWK_CATALOG=$ps_cat \
+	NVC_AWK_KD=$ps_kd NVC_AWK_RULES=$tmp/rules NVC_AWK_CATALOG=$ps_cat NVC_AWK_CALL_ERE=$NVC_CALL_ERE \
 	awk -v layer="$NVC_TREE_DIR" 'BEGIN { kd = ENVIRON["NVC_AWK_KD"]; rules = ENVIRON["NVC_AWK_RULES"]
-		catalog = ENVIRON["NVC_AWK_CATALOG"] }
+		catalog = ENVIRON["NVC_AWK_CATALOG"]; callere = ENVIRON["NVC_AWK_CALL_ERE"] }
 	'"$NVC_AWK_CPP"'
 	function exists(f,   line, r) {
 		if (f in ex) return ex[f]
@@ -281,7 +281,7 @@ pre_scan() { # pre_scan KDIR
 			# A call, NAME[[:space:]]*\( (NAME may hold (a|b)
 			# groups): a line ending in NAME too, for a call whose
 			# "(" is on the next line (the residue check joins them).
-			if (match(k, /^[A-Za-z_]([A-Za-z0-9_]|\([A-Za-z0-9_|]*\))*\[\[:space:\]\]\*\\\(/))
+			if (match(k, callere))
 				ere = ere "|((^|[^A-Za-z0-9_])" substr(k, 1, index(k, "[[:space:]]*\\(") - 1) "[[:space:]]*$)"
 		}
 		print ere > (rules ".ere"); close(rules ".ere")
@@ -357,7 +357,7 @@ cocci_gen() {
 		# (bus->iommu_ops, ->vm_flags |=, .attach_ioas =) as it is: its
 		# leading identifier alone (bus, producer) names far more files.
 		cg_id=$(printf '%s\n' "$cg_ere" |
-			sed -nE 's/^([A-Za-z_]([A-Za-z0-9_]|\([A-Za-z0-9_|]*\))*)\[\[:space:\]\]\*\\\(.*/\1/p')
+			sed -nE "s/$NVC_CALL_ERE.*/\\1/p")
 		[ -z "$cg_id" ] || cg_ere="(^|[^A-Za-z0-9_])($cg_id)([^A-Za-z0-9_]|\$)"
 		# shellcheck disable=SC2086 # $cg_dirs: our own directory names
 		(cd "$cg_kd" && grep -rlE -D skip --include='*.c' --include='*.h' -e "$cg_ere" $cg_dirs) |

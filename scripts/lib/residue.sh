@@ -17,6 +17,13 @@
 # nvidia-modeset, nvidia-uvm and nvidia-peermem, which nobody builds here.
 NVC_RESIDUE_DIRS="common nvidia nvidia-vgpu-vfio"
 
+# An X-Residue ERE that is a call, NAME[[:space:]]*\(... with NAME an
+# identifier, maybe with (a|b) groups; \1 is NAME.  A call split after its
+# name is a use too: pre_scan adds "a line ending in NAME" to the residue
+# rules, cocci_gen takes every file naming NAME as a word as a candidate.
+# One ERE for both (sed -E and awk read it alike).
+NVC_CALL_ERE='^([A-Za-z_]([A-Za-z0-9_]|\([A-Za-z0-9_|]*\))*)\[\[:space:\]\]\*\\\('
+
 # residue_scan KDIR STAGE: the tree as apply leaves it (KDIR, with the
 # patched $files from STAGE in place of their originals) against every
 # topic's residue rules ($tmp/rules, from pre_scan).  Writes $tmp/residue:
