@@ -159,6 +159,9 @@ before=$(tree_sum "$N")
 check_fails "non-vGPU tree: apply exits 4" 4 'is not a vGPU-KVM driver.*--allow-non-vgpu' "$VC" apply "$N/kernel"
 check_fails "non-vGPU tree: status exits 4" 4 'is not a vGPU-KVM driver' "$VC" status "$N/kernel"
 [ "$(tree_sum "$N")" = "$before" ] && pass "non-vGPU tree: refused, byte-identical" || fail "non-vGPU tree: changed"
+# Debian's layout: no nvidia-vgpu-vfio/ (the symlinked-C-file check ran find
+# on it, whose exit 1 ended status silently under set -e).
+check "non-vGPU tree with --allow-non-vgpu: status" "$VC" status --allow-non-vgpu "$N/kernel"
 check "non-vGPU tree with --allow-non-vgpu: apply" "$VC" apply --allow-non-vgpu "$N/kernel"
 O=$W/old-branch
 fixture_copy NVIDIA-Linux-x86_64-550.54.16-vgpu-kvm "$O"
@@ -167,3 +170,15 @@ check_fails "a branch older than 535: apply exits 4" 4 'branch 470, which nvidia
 check_fails "not a driver tree: exit 3" 3 'is not an NVIDIA driver kernel/ tree' "$VC" apply "$W"
 check_fails "missing tree: exit 3" 3 'does not exist' "$VC" apply "$W/nonexistent"
 check_fails "unknown command: exit 2" 2 'usage' "$VC" frobnicate
+
+# A command that fails where none should (a bug, as find's exit 1 above
+# was): one message saying so, never a silent exit 1.  run.sh fails the run
+# on that message in any test's log, so this log goes once asserted.
+IE=$W/internal
+fixture_copy NVIDIA-Linux-x86_64-550.54.16-vgpu-kvm "$IE"
+NVC_TEST_FAIL_AFTER=retired "$VC" apply "$IE/kernel" >"$W/ie.out" 2>"$W/ie.err" && ierc=0 || ierc=$?
+[ "$ierc" = 1 ] && [ "$(wc -l <"$W/ie.err")" = 1 ] &&
+	grep -q '^vgpu-compat: error: internal error: "vgpu-compat apply" stopped with exit 1 without saying why.*please report' "$W/ie.err" &&
+	pass "a command failing where none should: exit 1 and one line saying it is an internal error" ||
+	{ fail "an internal error: exit $ierc, stderr: $(head -c 300 "$W/ie.err")"; }
+rm -f "$W/ie.err"

@@ -23,6 +23,8 @@ NVC_JOURNAL=.nvc-journal
 # SIGKILL itself here, as a crash or the OOM killer would.
 killpoint() {
 	[ "${NVC_TEST_KILL_AFTER:-}" != "$1" ] || kill -9 $$
+	# a command that fails where none should (t10: the internal error)
+	[ "${NVC_TEST_FAIL_AFTER:-}" != "$1" ] || false
 }
 
 lock_tree() { # lock_tree KDIR [shared]: wait for any other vgpu-compat on this tree

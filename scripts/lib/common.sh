@@ -7,8 +7,17 @@
 prog=vgpu-compat
 tmpdirs=
 
+# Every way out with a status other than 0 says why: die, usage, the
+# verbs that print a result (preflight) or a build's output (dkms-build)
+# set nvc_said (a die in a $(...) subshell leaves a mark in $tmp); any other
+# non-zero exit is a command that failed under set -e where none should,
+# and cleanup says so instead of exiting silently.
+nvc_said=0
+said() { nvc_said=1; [ -z "${tmp:-}" ] || : >"$tmp/.nvc-said" 2>/dev/null || :; }
+
 die() { # die CODE MESSAGE...
 	code=$1; shift
+	said
 	printf '%s: error: %s\n' "$prog" "$*" >&2
 	exit "$code"
 }
@@ -23,14 +32,19 @@ umask 022
 # The temporary directories of this run, one per line (a path may hold
 # spaces or glob characters, never a newline: mktmp refuses that).
 cleanup() {
+	cl_rc=$?
+	if [ "$cl_rc" != 0 ] && [ "$nvc_said" = 0 ] && { [ -z "${tmp:-}" ] || [ ! -e "$tmp/.nvc-said" ]; }; then
+		printf '%s: error: internal error: "%s %s" stopped with exit %s without saying why (a command failed where none should); this is a bug: please report it with the output of the same command run as: sh -x %s %s ...\n' \
+			"$prog" "$prog" "${cmd:-}" "$cl_rc" "${self:-vgpu-compat}" "${cmd:-}" >&2
+	fi
 	[ -n "$tmpdirs" ] || return 0
 	printf '%s\n' "$tmpdirs" | while IFS= read -r d; do
 		[ -z "$d" ] || rm -rf -- "$d"
 	done
 }
 trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+trap 'nvc_said=1; exit 130' INT
+trap 'nvc_said=1; exit 143' TERM
 
 mktmp() { # sets $tmp to a new private (0700) temporary directory
 	case ${TMPDIR:-/tmp} in *"
@@ -99,6 +113,7 @@ usage: $prog COMMAND [ARGS]
 Exit status: 0 ok, 2 usage, 3 bad input, 4 unsupported driver, 5 patch does not
 apply or residue, 6 cannot write, 7 kernel problem, 1 internal error.
 EOF
+	said
 	exit 2
 }
 

@@ -73,6 +73,8 @@ cmd_dkms_build() {
 		mkdir -p "$n" && cp -a "$r/source/scripts" "$n/"
 	fi
 	dkms_log_back "$n"
+	# a failed build: make's output above says why
+	said
 	exit $rc
 }
 
@@ -81,6 +83,7 @@ cmd_dkms_build() {
 # before anyone reads it, also onto the stderr of the dkms command (the
 # outermost "dkms" process above us; appended, never truncated).
 dkms_tell() {
+	said
 	echo "$prog: error: $1"
 	dt_p=$$ dt_top=''
 	while dt_p=$(sed -n 's/^.*) . \([0-9]*\) .*$/\1/p' "/proc/$dt_p/stat" 2>/dev/null) &&

@@ -361,6 +361,7 @@ ${1#*=}"; shift ;;
 	echo "  build tree: ${pf_kb:-missing}"
 	if [ ! -s "$tmp/drivers" ]; then
 		echo "result: no nvidia-vgpu-compat driver is installed (nothing registered with DKMS or in $pf_prefix/nvidia-vgpu-compat-*): nothing to check"
+		said
 		exit 4
 	fi
 
@@ -386,5 +387,6 @@ ${1#*=}"; shift ;;
 	else
 		echo "result: NOT OK: $pf_worst_why"
 	fi
+	said
 	exit "$pf_worst"
 }
