@@ -48,7 +48,7 @@ fi
 # vgpu-compat says "internal error" when a command failed under set -e
 # where none should (scripts/lib/common.sh): in any log of any test, that
 # is a bug of ours, whatever the test asserted.
-grep -rl --exclude=results 'error: internal error: .* stopped with exit [0-9]* without saying why' "$NVC_OUT" 2>/dev/null |
+grep -rl --exclude=results --exclude='*.sh' 'error: internal error: .* stopped with exit [0-9]* without saying why' "$NVC_OUT" 2>/dev/null |
 while IFS= read -r f; do
 	echo "fail vgpu-compat stopped without saying why (an internal error) in $f" >>"$NVC_RESULTS"
 	echo "not ok - vgpu-compat stopped without saying why in $f"
