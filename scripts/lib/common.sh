@@ -156,10 +156,7 @@ check_kernel_tree() { # check_kernel_tree DIR
 	# Only the directories the tree has: Debian's NVIDIA sources have no
 	# nvidia-vgpu-vfio/, and find's exit 1 for a missing one ended every
 	# command under set -e, silently, with exit 1.
-	ck_d=
-	for ck_n in $NVC_RESIDUE_DIRS; do
-		[ -d "$1/$ck_n" ] && [ ! -L "$1/$ck_n" ] && ck_d="$ck_d $ck_n"
-	done
+	ck_d=$(residue_dirs "$1")
 	# shellcheck disable=SC2086 # our own directory names
 	ck_x=$([ -z "$ck_d" ] || { cd "$1" && find $ck_d -type l \( -name '*.c' -o -name '*.h' \) -print -quit 2>/dev/null; })
 	[ -z "$ck_x" ] ||

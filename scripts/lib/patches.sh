@@ -338,13 +338,10 @@ cocci_gen() {
 	cg_kd=$1 cg_t=$2 cg_sp=$3 cg_w=$tmp/cocci/$2
 	rm -rf "$cg_w" "$tmp/cocci/$2.patch"
 	mkdir -p "$cg_w/a" "$cg_w/b" || { tmp_full "the semantic patch $2"; die 6 "cannot write to $tmp"; }
-	cg_dirs=
 	# Only what is reached without a symlink (grep -r follows none below
 	# its arguments): a directory of the tree that is a link is not the
 	# tree's, and patch(1) refuses to write through it anyway.
-	for cg_d in $NVC_RESIDUE_DIRS; do
-		[ ! -d "$cg_kd/$cg_d" ] || [ -L "$cg_kd/$cg_d" ] || cg_dirs="$cg_dirs $cg_d"
-	done
+	cg_dirs=$(residue_dirs "$cg_kd")
 	[ -n "$cg_dirs" ] || return 1
 	# X-Residue: <glob> <ERE>; X-Residue-Missing: <glob> <present> <anchor>:
 	# the anchor's files.

@@ -17,6 +17,16 @@
 # nvidia-modeset, nvidia-uvm and nvidia-peermem, which nobody builds here.
 NVC_RESIDUE_DIRS="common nvidia nvidia-vgpu-vfio"
 
+# residue_dirs KDIR: those of them KDIR has as real directories (not
+# symbolic links), on one line: Debian's trees have no nvidia-vgpu-vfio/.
+residue_dirs() {
+	rd_l=
+	for rd_d in $NVC_RESIDUE_DIRS; do
+		[ ! -d "$1/$rd_d" ] || [ -L "$1/$rd_d" ] || rd_l="$rd_l $rd_d"
+	done
+	printf '%s\n' "${rd_l# }"
+}
+
 # An X-Residue ERE that is a call, NAME[[:space:]]*\(... with NAME an
 # identifier, maybe with (a|b) groups; \1 is NAME.  A call split after its
 # name is a use too: pre_scan adds "a line ending in NAME" to the residue
