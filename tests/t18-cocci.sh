@@ -86,6 +86,46 @@ if ! command -v spatch >/dev/null 2>&1; then
 	skip "spatch is not installed (Debian package coccinelle): no semantic patch to test"
 	exit 0
 fi
+# The tests' spatch memo (tests/lib/spatch-memo): what every other test
+# here runs through.  The same tree as spatch itself gives, on a miss and on
+# a hit; an input changed by one byte misses; a failing run is not kept.
+if [ "${NVC_SPATCH:-}" = "$TOP/tests/lib/spatch-memo" ]; then
+	for m in plain miss hit; do fixture_copy "$F550" "$W/memo-$m"; done
+	mkdir -p "$W/memo-dir"
+	env NVC_SPATCH="$NVC_SPATCH_REAL" "$VC" apply "$W/memo-plain/kernel" >"$W/memo-plain.log" 2>&1 || :
+	for m in miss hit; do
+		env NVC_SPATCH_MEMO_DIR="$W/memo-dir" NVC_SPATCH_MEMO_LOG="$W/memo-$m.memolog" \
+			"$VC" apply "$W/memo-$m/kernel" >"$W/memo-$m.log" 2>&1 || :
+	done
+	plain=$(tree_sum "$W/memo-plain")
+	if [ "$(tree_sum "$W/memo-miss")" = "$plain" ] && [ "$(tree_sum "$W/memo-hit")" = "$plain" ] &&
+	   grep -q '^miss ' "$W/memo-miss.memolog" && ! grep -q '^hit ' "$W/memo-miss.memolog" &&
+	   grep -q '^hit ' "$W/memo-hit.memolog" && ! grep -q '^miss ' "$W/memo-hit.memolog" &&
+	   [ "$(tree_sum "$W/memo-plain")" != "$(tree_sum "$FIXTURES/$F550")" ]; then
+		pass "spatch memo: the same tree as spatch itself, on a miss and on a hit"
+	else
+		fail "spatch memo: trees or hits differ"; head -n 5 "$W"/memo-*.memolog "$W"/memo-*.log || :
+	fi
+	# one byte more in a candidate file: a miss
+	fixture_copy "$F550" "$W/memo-changed"
+	grep -rl eventfd_signal "$W/memo-changed/kernel" | head -n 1 | while IFS= read -r f; do echo '/* t18 */' >>"$f"; done
+	env NVC_SPATCH_MEMO_DIR="$W/memo-dir" NVC_SPATCH_MEMO_LOG="$W/memo-changed.memolog" \
+		"$VC" apply "$W/memo-changed/kernel" >"$W/memo-changed.log" 2>&1 || :
+	grep -q '^miss ' "$W/memo-changed.memolog" &&
+		pass "spatch memo: a changed input file is not a hit" ||
+		fail "spatch memo: a changed input file was answered from the memo"
+	# a failing spatch: its exit status comes through, nothing kept
+	printf '#!/bin/sh\nexit 3\n' >"$W/memo-fails"; chmod +x "$W/memo-fails"
+	n0=$(find "$W/memo-dir" -name done | wc -l)
+	env NVC_SPATCH_REAL="$W/memo-fails" NVC_SPATCH_MEMO_DIR="$W/memo-dir" \
+		"$NVC_SPATCH" --sp-file "$TOP/patches/0002-eventfd-signal/eventfd-signal.cocci" --in-place "$W/memo-changed.log" && rc=0 || rc=$?
+	[ "$rc" = 3 ] && [ "$(find "$W/memo-dir" -name done | wc -l)" = "$n0" ] &&
+		pass "spatch memo: a failing spatch's exit status comes through and is not remembered" ||
+		fail "spatch memo: failing run gave exit $rc or was remembered"
+else
+	skip "spatch memo: not in use (NVC_SPATCH set by the caller or NVC_SPATCH_MEMO=0)"
+fi
+
 for t in $RULES $GLUE; do
 	set -- "$TOP/patches/$t"/*.cocci
 	[ -f "$1" ] && pass "$t has a semantic patch" || fail "$t: no .cocci"
