@@ -51,7 +51,7 @@ rm -rf "$W"; mkdir -p "$W"
 F550=NVIDIA-Linux-x86_64-550.54.16-vgpu-kvm
 RULES="0002-eventfd-signal 0006-no-llseek 0150-timer-delete-sync 0151-in-irq"
 # Rules tested by their own planted files (4c), not by shapes() below.
-GLUE="0152-dma-map-phys 0005-vgpu-symbols-gpl 0153-strncpy 0200-irqbypass-producer
+GLUE="0100-follow-pfn 0152-dma-map-phys 0005-vgpu-symbols-gpl 0153-strncpy 0200-irqbypass-producer
 	0001-iommu-bus-ops 0101-vma-start-write-gpl 0102-vma-flags-bitmap 0103-vma-write-locked
 	0201-vfio-match-token-uuid 0202-vfio-region-info-mdev 0203-vfio-region-info-pci-core"
 SHARED=${NVC_SHARED:-$TOP/../shared}
@@ -406,6 +406,55 @@ fi
 # the rule cannot match ($W/glue.miss), on the line holding MP.
 glue_case() {
 	case $1 in
+	0100-*)
+		F=nvidia/nvc-t18-pfn.c M=nvidia/nvc-t18-pfn-unparsed.c MP='follow_pfn('
+		cat >"$W/glue.in" <<'EOF2'
+/* t18: follow_pfn() and the driver's -1 stub in other shapes */
+static inline int nv_follow_flavors(struct vm_area_struct *v,
+    unsigned long a, unsigned long *p)
+{
+#if defined(T18_FOLLOW_PTE)
+    if (t18_follow_pte(v, a, p) == 0)
+        return 0;
+#endif
+    return -1;
+}
+
+static int t18_lookup(struct vm_area_struct *vma, unsigned long addr, unsigned long *out)
+{
+    int ret;
+#ifdef NV_FOLLOW_PFN_PRESENT
+    ret = follow_pfn(vma, addr, out);
+#else
+    ret = follow_pfn (vma,
+                      addr, out);
+#endif
+    return ret;
+}
+
+/*
+ * Left alone: follow_pfn(vma, addr, pfn) in a comment, the -1 of another
+ * function, and follow_pfn() where the driver's conftest found it.
+ */
+static int t18_other(unsigned long *pfn)
+{
+#if defined(NV_FOLLOW_PFN_PRESENT) && defined(CONFIG_MMU)
+    if (follow_pfn(NULL, 0, pfn) == 0)
+        return 0;
+#endif
+    return -1;
+}
+EOF2
+		sed -e '9s/return -1;/return nvc_follow_pfn(v, a, p);/' \
+		    -e '18s/follow_pfn (vma,/nvc_follow_pfn (vma,/' "$W/glue.in" >"$W/glue.want"
+		cat >"$W/glue.miss" <<'EOF2'
+/* t18: a call in code spatch cannot parse (no ";" after it) */
+static int t18_unparsed(struct vm_area_struct *vma, unsigned long *pfn)
+{
+    return follow_pfn(vma, vma->vm_start, pfn)
+}
+EOF2
+		;;
 	0152-*)
 		F=nvidia/nvc-t18-dma.c M=nvidia/nvc-t18-dma-call.c MP='->map_resource('
 		cat >"$W/glue.in" <<'EOF2'
