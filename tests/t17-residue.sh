@@ -45,7 +45,7 @@ use_of() {
 		G='defined(NV_BUS_TYPE_HAS_IOMMU_OPS)' ;;
 	0002-*) F=nvidia-vgpu-vfio/t17-residue.c U='    eventfd_signal(t17_trigger, 1);'
 		G='defined(NV_EVENTFD_SIGNAL_HAS_COUNTER_ARG)' ;;
-	0003-*) F=nvidia-vgpu-vfio/t17-residue.c U='MODULE_IMPORT_NS(DMA_BUF);'
+	0003-*) F=nvidia-vgpu-vfio/t17-residue.c KIND=top U='MODULE_IMPORT_NS(DMA_BUF);'
 		G='defined(NV_MODULE_IMPORT_NS_TAKES_CONSTANT)' E='defined(NV_MODULE_IMPORT_NS_TAKES_STRING_LITERAL)' ;;
 	0157-*) KIND=top U='MODULE_IMPORT_NS(DMA_BUF);'
 		G='defined(NV_MODULE_IMPORT_NS_TAKES_CONSTANT)' E='defined(NV_MODULE_IMPORT_NS_TAKES_STRING_LITERAL)' ;;

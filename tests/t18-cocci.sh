@@ -51,7 +51,7 @@ rm -rf "$W"; mkdir -p "$W"
 F550=NVIDIA-Linux-x86_64-550.54.16-vgpu-kvm
 RULES="0002-eventfd-signal 0006-no-llseek 0150-timer-delete-sync 0151-in-irq"
 # Rules tested by their own planted files (4c), not by shapes() below.
-GLUE="0100-follow-pfn 0152-dma-map-phys 0005-vgpu-symbols-gpl 0153-strncpy 0200-irqbypass-producer
+GLUE="0003-iommufd-namespace 0100-follow-pfn 0152-dma-map-phys 0005-vgpu-symbols-gpl 0153-strncpy 0200-irqbypass-producer
 	0001-iommu-bus-ops 0101-vma-start-write-gpl 0102-vma-flags-bitmap 0103-vma-write-locked
 	0201-vfio-match-token-uuid 0202-vfio-region-info-mdev 0203-vfio-region-info-pci-core"
 SHARED=${NVC_SHARED:-$TOP/../shared}
@@ -406,6 +406,30 @@ fi
 # the rule cannot match ($W/glue.miss), on the line holding MP.
 glue_case() {
 	case $1 in
+	0003-*)
+		F=nvidia-vgpu-vfio/nvc-t18-ns.c M=nvidia-vgpu-vfio/nvc-t18-ns-nosemi.c MP='MODULE_IMPORT_NS('
+		cat >"$W/glue.in" <<'EOF2'
+/* t18: the namespace imports in other shapes */
+MODULE_LICENSE( "Dual MIT/GPL" );
+MODULE_VERSION(NV_VERSION_STRING);
+#if defined(T18_IOMMUFD)
+MODULE_IMPORT_NS( IOMMUFD ) ;
+#endif
+MODULE_IMPORT_NS(DMA_BUF);
+
+/* Left alone: MODULE_IMPORT_NS(IOMMUFD) in a comment, a string import. */
+MODULE_IMPORT_NS("T18_NS");
+EOF2
+		sed -e '5s/.*/NVC_MODULE_IMPORT_NS(IOMMUFD);/' \
+		    -e '7s/.*/NVC_MODULE_IMPORT_NS(DMA_BUF);/' "$W/glue.in" >"$W/glue.want"
+		cat >"$W/glue.miss" <<'EOF2'
+/* t18: an import without its semicolon, which spatch does not parse as one */
+int t18_a;
+MODULE_IMPORT_NS(IOMMUFD)
+
+int t18_b(void) { return 0; }
+EOF2
+		;;
 	0100-*)
 		F=nvidia/nvc-t18-pfn.c M=nvidia/nvc-t18-pfn-unparsed.c MP='follow_pfn('
 		cat >"$W/glue.in" <<'EOF2'
