@@ -5,11 +5,17 @@
 # sources; cached in $NVC_CACHE), run every tests/t*.sh, print the driver x
 # kernel table and end with "N passed, M failed".
 # NVC_TESTS="t10 t30" runs only those; NVC_SKIP_SETUP=1 skips the setup.
+# NVC_JOBS=N runs N suites at once (default: the number of CPUs, at most 2;
+# 1: one after another).  The suites that change the system (DKMS, the
+# kernel hook, the .deb: t60 t62 t64 t90) and the boot test, whose QEMU
+# has timeouts (t68), run one after another in the first lane, before it
+# takes from the rest; each suite's output is printed whole when it ends.
 # NVC_TIER=ci (default; make check, .ci/run) or full (make check-full):
 # see tests/lib/common.sh and README's "Tests".
 set -eu
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 export NVC_OUT="${NVC_OUT:-$TOP/tests/out}"
+export NVC_CACHE="${NVC_CACHE:-/var/cache/nvidia-vgpu-compat}"
 rm -rf "$NVC_OUT"; mkdir -p "$NVC_OUT"
 export NVC_RESULTS="$NVC_OUT/results"
 : >"$NVC_RESULTS"
@@ -22,19 +28,70 @@ if [ "${NVC_SKIP_SETUP:-0}" != 1 ]; then
 fi
 setup_done=$(date +%s)
 
+# The suites to run, in file order; SERIAL: the first lane's, in order.
+SERIAL="t60 t62 t64 t68 t90"
+LOGS=$NVC_OUT/suite-logs
+mkdir -p "$LOGS"
+: >"$LOGS/serial"; : >"$LOGS/pool"; : >"$LOGS/all"
 for t in "$TOP"/tests/t[0-9][0-9]-*.sh; do
 	n=$(basename "$t" .sh)
 	if [ -n "${NVC_TESTS:-}" ]; then
 		case " $NVC_TESTS " in *" ${n%%-*} "*|*" $n "*) ;; *) continue ;; esac
 	fi
-	echo "=== $n"
-	t0=$(date +%s)
-	if ! sh "$t"; then
-		echo "fail $n: the test script itself exited non-zero" >>"$NVC_RESULTS"
-		echo "not ok - $n: the test script itself exited non-zero"
-	fi
-	echo "=== $n: $(( $(date +%s) - t0 )) s"
+	echo "$n" >>"$LOGS/all"
+	case " $SERIAL " in *" ${n%%-*} "*) echo "$n" >>"$LOGS/serial" ;; *) echo "$n" >>"$LOGS/pool" ;; esac
 done
+# The pool longest first (each suite's time in the last run that had it,
+# kept in the cache; a suite never timed counts as the longest), so that
+# no long suite is left to run alone at the end.
+SECONDS_FILE=$NVC_CACHE/suite-seconds
+while IFS= read -r n; do
+	s=$(awk -v n="$n" '$1 == n { s = $2 } END { print (s == "" ? 999999 : s) }' "$SECONDS_FILE" 2>/dev/null || echo 999999)
+	echo "$s $n"
+done <"$LOGS/pool" | sort -k1,1nr -s | cut -d' ' -f2 >"$LOGS/pool.sorted"
+mv "$LOGS/pool.sorted" "$LOGS/pool"
+jobs=${NVC_JOBS:-$(nproc 2>/dev/null || echo 1)}
+case $jobs in ''|*[!0-9]*|0) echo "NVC_JOBS=$jobs: a number of suites at once, 1 or more" >&2; exit 2 ;; esac
+[ "${NVC_JOBS:-}" ] || [ "$jobs" -le 2 ] || jobs=2
+echo "suites at once: $jobs"
+
+# run_suite NAME: one suite, its output into $LOGS/NAME.log, then printed
+# whole (under a lock, so two lanes' output does not interleave).
+run_suite() {
+	_t0=$(date +%s)
+	[ "$jobs" = 1 ] || flock "$LOGS/print.lock" echo "--- $1 started"
+	{
+		echo "=== $1"
+		if ! sh "$TOP/tests/$1.sh" </dev/null; then
+			echo "fail $1: the test script itself exited non-zero" >>"$NVC_RESULTS"
+			echo "not ok - $1: the test script itself exited non-zero"
+		fi
+		echo "=== $1: $(( $(date +%s) - _t0 )) s"
+	} >"$LOGS/$1.log" 2>&1
+	# remember the time for the next run's order (no cache dir: no record)
+	if [ -d "$NVC_CACHE" ]; then
+		flock "$LOGS/print.lock" sh -c '{ grep -v "^$1 " "$2" 2>/dev/null; echo "$1 $3"; } >"$2.new" && mv "$2.new" "$2"' \
+			sh "$1" "$SECONDS_FILE" "$(( $(date +%s) - _t0 ))" || :
+	fi
+	flock "$LOGS/print.lock" cat "$LOGS/$1.log"
+}
+# next_from_pool: the first suite of the pool, taken out of it (empty: none left)
+next_from_pool() {
+	flock "$LOGS/pool.lock" sh -c 'f=$1; n=$(sed -n 1p "$f"); sed -i 1d "$f"; echo "$n"' sh "$LOGS/pool"
+}
+lane() {
+	if [ "$1" = 1 ]; then
+		while IFS= read -r n; do run_suite "$n"; done <"$LOGS/serial"
+	fi
+	while n=$(next_from_pool) && [ -n "$n" ]; do run_suite "$n"; done
+}
+if [ "$jobs" = 1 ]; then
+	while IFS= read -r n; do run_suite "$n"; done <"$LOGS/all"
+else
+	i=1
+	while [ "$i" -le "$jobs" ]; do lane "$i" & i=$((i + 1)); done
+	wait
+fi
 
 if [ -s "$NVC_OUT/table.tsv" ]; then
 	echo
@@ -48,7 +105,7 @@ fi
 # vgpu-compat says "internal error" when a command failed under set -e
 # where none should (scripts/lib/common.sh): in any log of any test, that
 # is a bug of ours, whatever the test asserted.
-grep -rl --exclude=results --exclude='*.sh' 'error: internal error: .* stopped with exit [0-9]* without saying why' "$NVC_OUT" 2>/dev/null |
+grep -rl --exclude=results --exclude='*.sh' --exclude-dir=suite-logs 'error: internal error: .* stopped with exit [0-9]* without saying why' "$NVC_OUT" 2>/dev/null |
 while IFS= read -r f; do
 	echo "fail vgpu-compat stopped without saying why (an internal error) in $f" >>"$NVC_RESULTS"
 	echo "not ok - vgpu-compat stopped without saying why in $f"

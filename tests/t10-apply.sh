@@ -69,7 +69,7 @@ expect_states "real $V535" "$R535" "0001-iommu-bus-ops=fixed-natively"
 orig_line=$(grep -n 'if (pci_dev->dev.bus->iommu_ops == NULL) $' "$R550/nvidia/nv-pci.c" | cut -d: -f1)
 check "real $V550: apply" "$VC" apply --allow-non-vgpu "$R550"
 # apply's closing summary is what a fresh status scan says
-done_line=$(sed -n 's/^.*done: //p' "$NVC_OUT/last.log")
+done_line=$(sed -n 's/^.*done: //p' "$NVC_LAST")
 status_line=$("$VC" status --allow-non-vgpu "$R550" | awk 'NR > 1 { c[$2]++ } END {
 	n = split("applied fixed-natively needed not-applicable conflict", k, " ")
 	for (i = 1; i <= n; i++) if (c[k[i]]) s = s (s ? ", " : "") c[k[i]] " " k[i]

@@ -131,7 +131,7 @@ n300=$(printf '%300s' '' | tr ' ' a)
 check_fails "name too long: import --prefix with a 300-character name: exit 6, the reason, not 'run as root' or 'disk full?'" 6 \
 	"cannot write to $LN/a+: File name too long; nothing was installed: pass a --prefix" \
 	"$VC" import "$FIXTURES/$D" --prefix "$LN/$n300" --no-dkms
-grep -Eq 'disk full|\(run as root' "$NVC_OUT/last.log" && fail "name too long: the message guesses: $(tail -n 1 "$NVC_OUT/last.log" | cut -c 1-120)" || :
+grep -Eq 'disk full|\(run as root' "$NVC_LAST" && fail "name too long: the message guesses: $(tail -n 1 "$NVC_LAST" | cut -c 1-120)" || :
 deep=$LN
 for _i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do deep=$deep/$(printf '%250s' '' | tr ' ' b); done
 mkdir -p "$deep"
@@ -176,9 +176,9 @@ done
 	fail "SIGKILL during apply: $n steps, failures:$bad"
 killed_at file-2
 check "status on an interrupted tree: exit 0" "$VC" status "$K/kernel"
-grep -Eq "^vgpu-compat: warning: an earlier vgpu-compat apply on $K/kernel was interrupted; restored the tree as it was before it \\(2 files put back\\)\$" "$NVC_OUT/last.log" &&
-	! grep -q conflict "$NVC_OUT/last.log" &&
-	pass "status on an interrupted tree: one line says so, no conflict" || { fail "status on an interrupted tree: message"; sed 's/^/    | /' "$NVC_OUT/last.log"; }
+grep -Eq "^vgpu-compat: warning: an earlier vgpu-compat apply on $K/kernel was interrupted; restored the tree as it was before it \\(2 files put back\\)\$" "$NVC_LAST" &&
+	! grep -q conflict "$NVC_LAST" &&
+	pass "status on an interrupted tree: one line says so, no conflict" || { fail "status on an interrupted tree: message"; sed 's/^/    | /' "$NVC_LAST"; }
 
 # Killed again while restoring: the restore starts over.
 killed_at file-4

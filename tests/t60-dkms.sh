@@ -174,7 +174,7 @@ echo "    dkms autoinstall -k $k1 with $VX registered: exit $rc"
 check_fails "preflight for $k1: exit 5, $VX differs at a break" 5 \
 	"result: NOT OK: driver $VX: the driver differs from every version nvidia-vgpu-compat knows at 0003-iommufd-namespace" \
 	"$VC" preflight --kernel "$k1"
-grep -q "^  dkms: nvidia-vgpu-compat/$V2 is installed for $k1\$" "$NVC_OUT/last.log" &&
+grep -q "^  dkms: nvidia-vgpu-compat/$V2 is installed for $k1\$" "$NVC_LAST" &&
 	pass "preflight reads dkms status: $V2 installed for $k1" || fail "preflight: dkms line for $V2"
 dkms remove -m nvidia-vgpu-compat -v "$VX" --all >/dev/null 2>&1 || true
 rm -rf "/usr/src/nvidia-vgpu-compat-$VX"

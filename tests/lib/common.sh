@@ -28,6 +28,9 @@ if [ -z "${NVC_SPATCH:-}" ] && [ "${NVC_SPATCH_MEMO:-1}" != 0 ] &&
 fi
 
 _t_name=$(basename "$0" .sh)
+# What check / check_fails last ran printed: one file per suite (run.sh
+# runs two suites at once).
+NVC_LAST=$NVC_OUT/last-$_t_name.log
 
 pass() { printf 'ok - %s: %s\n' "$_t_name" "$*"; echo "pass $_t_name: $*" >>"$NVC_RESULTS"; }
 fail() { printf 'not ok - %s: %s\n' "$_t_name" "$*"; echo "fail $_t_name: $*" >>"$NVC_RESULTS"; }
@@ -36,19 +39,19 @@ skip() { printf 'ok - %s: %s # SKIP\n' "$_t_name" "$*"; echo "skip $_t_name: $*"
 # check DESC CMD...: passes when CMD succeeds.
 check() {
 	_d=$1; shift
-	if "$@" >"$NVC_OUT/last.log" 2>&1; then pass "$_d"; else
-		fail "$_d"; sed 's/^/    | /' "$NVC_OUT/last.log" | tail -n 15; fi
+	if "$@" >"$NVC_LAST" 2>&1; then pass "$_d"; else
+		fail "$_d"; sed 's/^/    | /' "$NVC_LAST" | tail -n 15; fi
 }
 # check_fails DESC CODE PATTERN CMD...: passes when CMD exits with CODE and its
 # stderr+stdout matches the extended regex PATTERN.
 check_fails() {
 	_d=$1 _code=$2 _pat=$3; shift 3
-	"$@" >"$NVC_OUT/last.log" 2>&1 && _rc=0 || _rc=$?
-	if [ "$_rc" = "$_code" ] && grep -Eq -- "$_pat" "$NVC_OUT/last.log"; then
+	"$@" >"$NVC_LAST" 2>&1 && _rc=0 || _rc=$?
+	if [ "$_rc" = "$_code" ] && grep -Eq -- "$_pat" "$NVC_LAST"; then
 		pass "$_d"
 	else
 		fail "$_d (exit $_rc, wanted $_code matching /$_pat/)"
-		sed 's/^/    | /' "$NVC_OUT/last.log" | tail -n 15
+		sed 's/^/    | /' "$NVC_LAST" | tail -n 15
 	fi
 }
 
