@@ -5,7 +5,7 @@
 # sources; cached in $NVC_CACHE), run every tests/t*.sh, print the driver x
 # kernel table and end with "N passed, M failed".
 # NVC_TESTS="t10 t30" runs only those; NVC_SKIP_SETUP=1 skips the setup.
-# NVC_JOBS=N runs N suites at once (default: the number of CPUs, at most 2;
+# NVC_SUITE_JOBS=N runs N suites at once (default: the number of CPUs, at most 2;
 # 1: one after another).  The suites that change the system (DKMS, the
 # kernel hook, the .deb: t60 t62 t64 t90) and the boot test, whose QEMU
 # has timeouts (t68), run one after another in the first lane, before it
@@ -50,9 +50,9 @@ while IFS= read -r n; do
 	echo "$s $n"
 done <"$LOGS/pool" | sort -k1,1nr -s | cut -d' ' -f2 >"$LOGS/pool.sorted"
 mv "$LOGS/pool.sorted" "$LOGS/pool"
-jobs=${NVC_JOBS:-$(nproc 2>/dev/null || echo 1)}
-case $jobs in ''|*[!0-9]*|0) echo "NVC_JOBS=$jobs: a number of suites at once, 1 or more" >&2; exit 2 ;; esac
-[ "${NVC_JOBS:-}" ] || [ "$jobs" -le 2 ] || jobs=2
+jobs=${NVC_SUITE_JOBS:-$(nproc 2>/dev/null || echo 1)}
+case $jobs in ''|*[!0-9]*|0) echo "NVC_SUITE_JOBS=$jobs: a number of suites at once, 1 or more" >&2; exit 2 ;; esac
+[ "${NVC_SUITE_JOBS:-}" ] || [ "$jobs" -le 2 ] || jobs=2
 echo "suites at once: $jobs"
 
 # run_suite NAME: one suite, its output into $LOGS/NAME.log, then printed
