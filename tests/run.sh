@@ -70,28 +70,38 @@ run_suite() {
 	} >"$LOGS/$1.log" 2>&1
 	# remember the time for the next run's order (no cache dir: no record)
 	if [ -d "$NVC_CACHE" ]; then
-		flock "$LOGS/print.lock" sh -c '{ grep -v "^$1 " "$2" 2>/dev/null; echo "$1 $3"; } >"$2.new" && mv "$2.new" "$2"' \
+		flock "$SECONDS_FILE.lock" sh -c '{ grep -v "^$1 " "$2" 2>/dev/null; echo "$1 $3"; } >"$2.$$" && mv "$2.$$" "$2"' \
 			sh "$1" "$SECONDS_FILE" "$(( $(date +%s) - _t0 ))" || :
 	fi
 	flock "$LOGS/print.lock" cat "$LOGS/$1.log"
 }
 # next_from_pool: the first suite of the pool, taken out of it (empty: none left)
 next_from_pool() {
-	flock "$LOGS/pool.lock" sh -c 'f=$1; n=$(sed -n 1p "$f"); sed -i 1d "$f"; echo "$n"' sh "$LOGS/pool"
+	flock "$LOGS/pool.lock" sh -c 'f=$1; n=$(sed -n 1p "$f") && sed -i 1d "$f" && echo "$n"' sh "$LOGS/pool"
+}
+# A runner failure (a log that cannot be written, ...) is counted for the
+# suite, and the lane goes on with the next one.
+run_or_count() {
+	run_suite "$1" || echo "fail $1: run.sh could not run or print it" >>"$NVC_RESULTS"
 }
 lane() {
 	if [ "$1" = 1 ]; then
-		while IFS= read -r n; do run_suite "$n"; done <"$LOGS/serial"
+		while IFS= read -r n; do run_or_count "$n"; done <"$LOGS/serial"
 	fi
-	while n=$(next_from_pool) && [ -n "$n" ]; do run_suite "$n"; done
+	while n=$(next_from_pool) && [ -n "$n" ]; do run_or_count "$n"; done
 }
 if [ "$jobs" = 1 ]; then
-	while IFS= read -r n; do run_suite "$n"; done <"$LOGS/all"
+	while IFS= read -r n; do run_or_count "$n"; done <"$LOGS/all"
 else
 	i=1
 	while [ "$i" -le "$jobs" ]; do lane "$i" & i=$((i + 1)); done
 	wait
 fi
+# Every suite ran to its end (a lane that died would leave some unrun).
+while IFS= read -r n; do
+	grep -q "^=== $n: [0-9]* s\$" "$LOGS/$n.log" 2>/dev/null ||
+		{ echo "fail $n: did not run to its end (see run.sh)" >>"$NVC_RESULTS"; echo "not ok - $n: did not run to its end"; }
+done <"$LOGS/all"
 
 if [ -s "$NVC_OUT/table.tsv" ]; then
 	echo

@@ -126,6 +126,19 @@ else
 	skip "spatch memo: not in use (NVC_SPATCH set by the caller or NVC_SPATCH_MEMO=0)"
 fi
 
+# The user's language: cocci_gen reads diff -rq's "Files A and B differ"
+# to find what spatch changed, so it runs diff in the C locale (in German
+# it says "Dateien A und B sind verschieden."; nothing would be rewritten).
+fixture_copy "$F550" "$W/lang-c"; fixture_copy "$F550" "$W/lang-de"
+"$VC" apply "$W/lang-c/kernel" >"$W/lang-c.log" 2>&1 || :
+env LANGUAGE=de LANG=C.UTF-8 "$VC" apply "$W/lang-de/kernel" >"$W/lang-de.log" 2>&1 || :
+if [ -s "$W/lang-c/kernel/nvidia-vgpu-compat/cocci/0002-eventfd-signal.patch" ] &&
+   [ "$(tree_sum "$W/lang-de")" = "$(tree_sum "$W/lang-c")" ]; then
+	pass "apply with LANGUAGE=de: the same tree as in the C locale (semantic patches applied)"
+else
+	fail "apply with LANGUAGE=de: another tree than in the C locale"; tail -n 3 "$W/lang-de.log"
+fi
+
 for t in $RULES $GLUE; do
 	set -- "$TOP/patches/$t"/*.cocci
 	[ -f "$1" ] && pass "$t has a semantic patch" || fail "$t: no .cocci"
@@ -468,9 +481,41 @@ static int t18_other(unsigned long *pfn)
 #endif
     return -1;
 }
+
+/* Which branch holds only where the driver's conftest found follow_pfn()? */
+static int t18_branches(struct vm_area_struct *vma, unsigned long addr, unsigned long *out)
+{
+#if defined(T18_X)
+    return follow_pfn(vma, addr, out); /* rewrite */
+#elif defined(NV_FOLLOW_PFN_PRESENT) // native
+    return follow_pfn(vma, addr, out); /* keep */
+#else
+    return follow_pfn(vma, addr, out); /* rewrite */
+#endif
+#ifndef NV_FOLLOW_PFN_PRESENT
+    return follow_pfn(vma, addr, out); /* rewrite */
+#else
+    return follow_pfn(vma, addr, out); /* keep */
+#endif
+#if !defined(NV_FOLLOW_PFN_PRESENT)
+    return -2;
+#elif defined(T18_Y)
+    return follow_pfn(vma, addr, out); /* keep */
+#endif
+#if defined(NV_FOLLOW_PFN_PRESENT) || defined(T18_Z)
+    return follow_pfn(vma, addr, out); /* rewrite */
+#endif
+#if defined(NV_FOLLOW_PFN_PRESENT) && defined(T18_Z)
+#if defined(T18_W)
+    return follow_pfn(vma, addr, out); /* keep */
+#endif
+#endif
+    return 0;
+}
 EOF2
 		sed -e '9s/return -1;/return nvc_follow_pfn(v, a, p);/' \
-		    -e '18s/follow_pfn (vma,/nvc_follow_pfn (vma,/' "$W/glue.in" >"$W/glue.want"
+		    -e '18s/follow_pfn (vma,/nvc_follow_pfn (vma,/' \
+		    -e '/rewrite \*\/$/s/return follow_pfn(/return nvc_follow_pfn(/' "$W/glue.in" >"$W/glue.want"
 		cat >"$W/glue.miss" <<'EOF2'
 /* t18: a call in code spatch cannot parse (no ";" after it) */
 static int t18_unparsed(struct vm_area_struct *vma, unsigned long *pfn)

@@ -35,7 +35,7 @@
 import re
 
 def text(p):
-    return open(p[0].file).read()
+    return open(p[0].file, encoding="latin-1").read()
 
 def imports_iommufd(p):
     return re.search(r'^\s*(NVC_)?MODULE_IMPORT_NS\s*\(\s*"?IOMMUFD"?\s*\)', text(p), re.M) is not None

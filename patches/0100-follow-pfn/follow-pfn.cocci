@@ -50,29 +50,53 @@
 @@
 import re
 
+def positive(c):
+    """c holds only where NV_FOLLOW_PFN_PRESENT is defined (alone or
+    and-ed with other tests; an || may hold without it)."""
+    if "||" in c:
+        return False
+    return re.search(r"(^|&&)\s*(defined\s*\(?\s*)?NV_FOLLOW_PFN_PRESENT\b", c.strip()) is not None
+
+def negative(c):
+    """c is the plain negation of that test: its #else holds where it is."""
+    return re.match(r"!\s*defined\s*\(?\s*NV_FOLLOW_PFN_PRESENT\s*\)?\s*$", c.strip()) is not None
+
 def native_guarded(p):
-    """The call at p is in the true branch of an #if that tests
-    NV_FOLLOW_PFN_PRESENT (at any level of nesting)."""
-    lines = open(p[0].file).read().split("\n")[:int(p[0].line) - 1]
+    """The call at p is in a branch that only kernels with follow_pfn()
+    compile, at any level of #if nesting: the branch of an #if / #ifdef /
+    #elif that tests NV_FOLLOW_PFN_PRESENT, or the #elif / #else branch of
+    an #ifndef / #if !defined() of it."""
+    lines = open(p[0].file, encoding="latin-1").read().split("\n")[:int(p[0].line) - 1]
     depth = 0
-    in_else = False
+    branch = None   # the directive that opens the branch of the call at this level
     for l in reversed(lines):
         d = re.match(r"\s*#\s*(if|ifdef|ifndef|elif|else|endif)\b(.*)", l)
         if not d:
             continue
-        kw, cond = d.group(1), d.group(2)
+        kw, cond = d.group(1), re.sub(r"/(/|\*).*", "", d.group(2))  # a comment after it
         if kw == "endif":
             depth += 1
-        elif kw in ("else", "elif") and depth == 0:
-            in_else = True
-        elif kw in ("if", "ifdef", "ifndef"):
-            if depth > 0:
+            continue
+        if depth > 0:
+            if kw in ("if", "ifdef", "ifndef"):
                 depth -= 1
-                continue
-            if not in_else and kw != "ifndef" and \
-               re.search(r"^\s*(defined\s*\(?\s*)?NV_FOLLOW_PFN_PRESENT\b", cond):
-                return True
-            in_else = False
+            continue
+        if kw in ("elif", "else"):
+            if branch is None:
+                branch = (kw, cond)
+            continue
+        # the #if that opens this level
+        if kw == "ifdef":
+            cond = "defined(" + cond.strip() + ")"
+        elif kw == "ifndef":
+            cond = "!defined(" + cond.strip() + ")"
+        if branch is None and positive(cond):
+            return True
+        if branch is not None and branch[0] == "elif" and positive(branch[1]):
+            return True
+        if branch is not None and negative(cond):
+            return True
+        branch = None
     return False
 
 @stub@

@@ -36,7 +36,7 @@
 import re
 
 def has_token_uuid(p):
-    lines = open(p[0].file).read().split("\n")[int(p[0].line) - 1:]
+    lines = open(p[0].file, encoding="latin-1").read().split("\n")[int(p[0].line) - 1:]
     body = []
     for l in lines:
         body.append(l)

@@ -40,7 +40,7 @@
 import re
 
 def body(p):
-    lines = open(p[0].file).read().split("\n")[int(p[0].line) - 1:]
+    lines = open(p[0].file, encoding="latin-1").read().split("\n")[int(p[0].line) - 1:]
     b = []
     for l in lines:
         b.append(l)

@@ -378,8 +378,9 @@ cocci_gen() {
 		--no-includes --timeout 120 $(cat "$cg_w/files")) >"$cg_w/log" 2>&1 ||
 		die 9 "spatch failed on the semantic patch $cg_sp ($(grep . "$cg_w/log" | head -n 2 | tr '\n' ' ')). Nothing was changed. Check that the Debian package coccinelle (spatch 1.1 or later) is installed."
 	: >"$cg_w/diff"
-	# the files spatch changed (one diff for all, then one per changed file)
-	cg_ch=$(diff -rq "$cg_w/a" "$cg_w/b") && return 1 || [ $? = 1 ] ||
+	# the files spatch changed (one diff for all, then one per changed
+	# file; diff's "Files A and B differ" in the C locale, whatever the user's)
+	cg_ch=$(LC_ALL=C diff -rq "$cg_w/a" "$cg_w/b") && return 1 || [ $? = 1 ] ||
 		{ tmp_full "the semantic patch $2"; die 1 "diff failed for the files of $2"; }
 	cg_nl='
 '

@@ -168,10 +168,10 @@ state_of() {
 # expect_states LABEL KDIR "topic=state ...": one check per topic.
 expect_states() {
 	_es_l=$1
-	"$VC" status --allow-non-vgpu "$2" >"$NVC_OUT/states.txt" 2>&1 || :
+	"$VC" status --allow-non-vgpu "$2" >"$NVC_OUT/states-$_t_name.txt" 2>&1 || :
 	for _es in $3; do
 		_es_want=${_es#*=}
-		_es_got=$(awk -v t="${_es%%=*}" '$1 == t { print $2 }' "$NVC_OUT/states.txt")
+		_es_got=$(awk -v t="${_es%%=*}" '$1 == t { print $2 }' "$NVC_OUT/states-$_t_name.txt")
 		if [ "$_es_got" = "$_es_want" ]; then pass "$_es_l: ${_es%%=*} is $_es_want"
 		else fail "$_es_l: ${_es%%=*} is '$_es_got', want $_es_want"; fi
 	done
