@@ -98,13 +98,12 @@ before=$(tree_sum "$R535")
 # --- bad input ---------------------------------------------------------------
 C=$W/conflict/kernel
 fixture_copy NVIDIA-Linux-x86_64-550.54.16-vgpu-kvm "$W/conflict"
-# Someone else's fix at the IOMMUFD import (the string form of 6.13), at
-# a site of a topic that is a diff alone (0001, a semantic patch now, finds
-# nothing of its shape in a tree whose test someone else rewrote: that is
-# not-applicable, not a conflict).
-sed -i 's|^MODULE_IMPORT_NS(IOMMUFD);$|MODULE_IMPORT_NS("IOMMUFD");|' "$C/nvidia-vgpu-vfio/nvidia-vgpu-vfio.c"
+# Someone else's change to the Kbuild lines where the layer's include goes
+# (0000, a diff: every C site is a semantic patch now, which finds code of
+# its shape or nothing, and nothing is not-applicable, not a conflict).
+sed -i 's|^# For any object files that depend on conftest, declare the dependency here.$|# Objects that need conftest (changed by someone else).|' "$C/Kbuild"
 before=$(tree_sum "$C")
-check_fails "a hunk that cannot apply: exit 5, names the patch" 5 'patch 0003-iommufd-namespace does not apply' "$VC" apply "$C"
+check_fails "a hunk that cannot apply: exit 5, names the patch" 5 'patch 0000-compat-layer does not apply' "$VC" apply "$C"
 [ "$(tree_sum "$C")" = "$before" ] && pass "conflict: tree byte-identical" || fail "conflict: tree changed"
 
 H=$W/half/kernel
@@ -112,7 +111,7 @@ fixture_copy NVIDIA-Linux-x86_64-550.54.16-vgpu-kvm "$W/half"
 # Only the first of the two EXPORT_SYMBOL sites of 0005 converted by hand:
 # neither pristine nor patched for its diffs, but 0005 rewrites by shape
 # now (a semantic patch): the other export gets the wrapper too.  (A tree
-# a diff-only topic cannot patch is refused above: 0003's conflict.)
+# a diff cannot patch is refused above: 0000's conflict.)
 awk '!done && /^EXPORT_SYMBOL\(nvidia_vgpu_vfio_/ { sub(/^EXPORT_SYMBOL/, "NVC_EXPORT_SYMBOL_FOR_SYMBOL_GET"); done=1 } { print }' \
 	"$H/nvidia/nv-vgpu-vfio-interface.c" >"$W/half.c" && cat "$W/half.c" >"$H/nvidia/nv-vgpu-vfio-interface.c"
 check "half converted exports: apply" "$VC" apply "$H"

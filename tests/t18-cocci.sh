@@ -116,10 +116,10 @@ if [ "${NVC_SPATCH:-}" = "$TOP/tests/lib/spatch-memo" ]; then
 		fail "spatch memo: a changed input file was answered from the memo"
 	# a failing spatch: its exit status comes through, nothing kept
 	printf '#!/bin/sh\nexit 3\n' >"$W/memo-fails"; chmod +x "$W/memo-fails"
-	n0=$(find "$W/memo-dir" -name done | wc -l)
+	n0=$(find "$W/memo-dir" -name 'done' | wc -l)
 	env NVC_SPATCH_REAL="$W/memo-fails" NVC_SPATCH_MEMO_DIR="$W/memo-dir" \
 		"$NVC_SPATCH" --sp-file "$TOP/patches/0002-eventfd-signal/eventfd-signal.cocci" --in-place "$W/memo-changed.log" && rc=0 || rc=$?
-	[ "$rc" = 3 ] && [ "$(find "$W/memo-dir" -name done | wc -l)" = "$n0" ] &&
+	[ "$rc" = 3 ] && [ "$(find "$W/memo-dir" -name 'done' | wc -l)" = "$n0" ] &&
 		pass "spatch memo: a failing spatch's exit status comes through and is not remembered" ||
 		fail "spatch memo: failing run gave exit $rc or was remembered"
 else

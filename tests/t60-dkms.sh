@@ -151,12 +151,12 @@ fi
 cp -a "/usr/src/nvidia-vgpu-compat-$V2" "/usr/src/nvidia-vgpu-compat-$VX"
 echo "$VX" >"/usr/src/nvidia-vgpu-compat-$VX/DRIVER_VERSION"
 sed -i "s/^PACKAGE_VERSION=.*/PACKAGE_VERSION=\"$VX\"/" "/usr/src/nvidia-vgpu-compat-$VX/dkms.conf"
-sed -i 's/^NVC_MODULE_IMPORT_NS(IOMMUFD);$/MODULE_IMPORT_NS("IOMMUFD");/' \
-	"/usr/src/nvidia-vgpu-compat-$VX/kernel/nvidia-vgpu-vfio/nvidia-vgpu-vfio.c"
-check "dkms add $VX (a tree that differs at 0003-iommufd-namespace)" dkms add -m nvidia-vgpu-compat -v "$VX"
+sed -i 's|^# For any object files that depend on conftest, declare the dependency here.$|# Objects that need conftest (changed by someone else).|' \
+	"/usr/src/nvidia-vgpu-compat-$VX/kernel/Kbuild"
+check "dkms add $VX (a tree that differs where the layer's Kbuild line goes, 0000-compat-layer)" dkms add -m nvidia-vgpu-compat -v "$VX"
 check_fails "dkms build of $VX for $k1 fails (apply refuses the tree)" 10 'Bad return status|make.log' \
 	dkms build -m nvidia-vgpu-compat -v "$VX" -k "$k1"
-grep -q 'patch 0003-iommufd-namespace does not apply' "/var/lib/dkms/nvidia-vgpu-compat/$VX/build/make.log" &&
+grep -q 'patch 0000-compat-layer does not apply' "/var/lib/dkms/nvidia-vgpu-compat/$VX/build/make.log" &&
 	pass "the failed build's make.log names the patch that does not apply" || fail "make.log does not name the patch"
 [ "$(mods_sum "$k1")" = "$sum1" ] && pass "failed build: the modules of $k1 are untouched" || fail "failed build changed $k1 modules"
 dkms status -m nvidia-vgpu-compat -v "$V2" -k "$k1" | grep -q ': installed' &&
@@ -172,7 +172,7 @@ echo "    dkms autoinstall -k $k1 with $VX registered: exit $rc"
 
 # preflight on the real DKMS state.
 check_fails "preflight for $k1: exit 5, $VX differs at a break" 5 \
-	"result: NOT OK: driver $VX: the driver differs from every version nvidia-vgpu-compat knows at 0003-iommufd-namespace" \
+	"result: NOT OK: driver $VX: the driver differs from every version nvidia-vgpu-compat knows at 0000-compat-layer" \
 	"$VC" preflight --kernel "$k1"
 grep -q "^  dkms: nvidia-vgpu-compat/$V2 is installed for $k1\$" "$NVC_LAST" &&
 	pass "preflight reads dkms status: $V2 installed for $k1" || fail "preflight: dkms line for $V2"

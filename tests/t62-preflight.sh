@@ -261,14 +261,13 @@ check_fails "dkms tree not registered: exit 8, says dkms add" 8 "dkms: nvidia-vg
 cp -a "$T" "$SRC/nvidia-vgpu-compat-550.54.99"
 C=$SRC/nvidia-vgpu-compat-550.54.99
 echo 550.54.99 >"$C/DRIVER_VERSION"
-# import rewrote the site: change the rewritten line
-sed -i 's/^NVC_MODULE_IMPORT_NS(IOMMUFD);$/MODULE_IMPORT_NS("IOMMUFD");/' "$C/kernel/nvidia-vgpu-vfio/nvidia-vgpu-vfio.c"
+# the Kbuild lines around the layer's include line, changed by someone else
+# (every C site is a semantic patch: no conflict there, only residue)
+sed -i 's|^# For any object files that depend on conftest, declare the dependency here.$|# Objects that need conftest (changed by someone else).|' "$C/kernel/Kbuild"
 printf 'nvidia-vgpu-compat/%s, %s, x86_64: installed\nnvidia-vgpu-compat/550.54.99: added\n' "$V" "$R61" >"$W/status"
 if pfd --kernel "$K61" >"$W/d5.out" 2>&1; then rc=0; else rc=$?; fi
 [ "$rc" = 5 ] && pass "two trees, one differs at a break: exit 5 (the worst)" || { fail "conflict: exit $rc, wanted 5"; tail -n 20 "$W/d5.out"; }
-block "$W/d5.out" 550.54.99 | grep -qE '^  0003-iommufd-namespace +6\.8 +no +unknown$' &&
-	pass "the differing site is reported as unknown" || fail "conflict row"
-tail -n 1 "$W/d5.out" | grep -q '^result: NOT OK: driver 550.54.99: the driver differs from every version nvidia-vgpu-compat knows at 0003-iommufd-namespace' &&
+tail -n 1 "$W/d5.out" | grep -q '^result: NOT OK: driver 550.54.99: the driver differs from every version nvidia-vgpu-compat knows at 0000-compat-layer' &&
 	pass "conflict: result names the break" || fail "conflict: result line"
 rm -rf "$C"
 

@@ -156,11 +156,17 @@ check_kernel_tree() { # check_kernel_tree DIR
 	# Only the directories the tree has: Debian's NVIDIA sources have no
 	# nvidia-vgpu-vfio/, and find's exit 1 for a missing one ended every
 	# command under set -e, silently, with exit 1.
+	# A directory of them that is a symbolic link (the whole nvidia-vgpu-vfio/,
+	# or one below): the same, for all the files in it.
+	for ck_d in $NVC_RESIDUE_DIRS; do
+		[ ! -L "$1/$ck_d" ] ||
+			die 3 "$1/$ck_d is a symbolic link, not a directory of the tree; vgpu-compat rewrites and checks only the tree's own files, so its code would be built unchecked; nothing was changed: re-extract the driver's kernel/ tree"
+	done
 	ck_d=$(residue_dirs "$1")
 	# shellcheck disable=SC2086 # our own directory names
-	ck_x=$([ -z "$ck_d" ] || { cd "$1" && find $ck_d -type l \( -name '*.c' -o -name '*.h' \) -print -quit 2>/dev/null; })
+	ck_x=$([ -z "$ck_d" ] || { cd "$1" && find $ck_d -type l \( -name '*.c' -o -name '*.h' -o -xtype d \) -print -quit 2>/dev/null; })
 	[ -z "$ck_x" ] ||
-		die 3 "$1/$ck_x is a symbolic link, not a regular file of the tree; vgpu-compat rewrites and checks only the tree's own files, so its code would be built unchecked; nothing was changed: re-extract the driver's kernel/ tree"
+		die 3 "$1/$ck_x is a symbolic link, not a regular file or directory of the tree; vgpu-compat rewrites and checks only the tree's own files, so its code would be built unchecked; nothing was changed: re-extract the driver's kernel/ tree"
 }
 
 # refuse_foreign KDIR: as root, without --allow-foreign-tree, refuse (exit

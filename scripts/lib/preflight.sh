@@ -219,6 +219,12 @@ pf_driver() {
 	scan "$pf_kd"
 	echo "  known break                      since  in this kernel   driver"
 	pf_n=0 pf_patched='' pf_native='' pf_na='' pf_unknown='' pf_conflict=''
+	# The layer's own line in the driver's Kbuild (0000) is no break of a
+	# kernel, but where it cannot go in, apply refuses the tree as well.
+	case $(awk '$1 == "0000-compat-layer" { print $2 }' "$tmp/state") in
+	applied|needed|'') ;;
+	*) pf_conflict=" 0000-compat-layer" ;;
+	esac
 	for pf_t in "$NVC_PATCHES"/[0-9][0-9][0-9][0-9]-*; do
 		[ -d "$pf_t" ] || continue
 		pf_name=${pf_t##*/}
