@@ -369,9 +369,11 @@ cocci_gen() {
 	cg_spatch=${NVC_SPATCH:-spatch}
 	command -v "$cg_spatch" >/dev/null 2>&1 ||
 		die 9 "topic $cg_t is a semantic patch ($cg_sp) and $kd has code it rewrites, but spatch ('$cg_spatch'), which applies semantic patches, is not installed. Nothing was changed. Install the Debian package coccinelle (apt-get install coccinelle) and run again."
+	# Copies with our modes (--no-preserve=mode): a read-only tree's would
+	# be read-only, dirs included, and neither spatch nor rm could write.
 	# shellcheck disable=SC2046 # the candidates: relative paths without spaces
-	(cd "$cg_kd" && cp --parents -- $(cat "$cg_w/files") "$cg_w/a/") &&
-		cp -R "$cg_w/a/." "$cg_w/b/" ||
+	(cd "$cg_kd" && cp --parents --no-preserve=mode -- $(cat "$cg_w/files") "$cg_w/a/") &&
+		cp -R --no-preserve=mode "$cg_w/a/." "$cg_w/b/" ||
 		{ tmp_full "the semantic patch $2"; die 6 "could not copy the files $2 rewrites from $cg_kd to $cg_w"; }
 	# shellcheck disable=SC2046 # the candidates: relative paths without spaces
 	(cd "$cg_w/b" && "$cg_spatch" --sp-file "$cg_sp" --in-place --very-quiet \
