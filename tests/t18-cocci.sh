@@ -139,6 +139,18 @@ else
 	fail "apply with LANGUAGE=de: another tree than in the C locale"; tail -n 3 "$W/lang-de.log"
 fi
 
+# A byte that is no UTF-8 (a Latin-1 "e" with accent in a comment) in a file
+# the rules' Python reads (0004, 0201-0203 read the initialiser's text): read
+# as Latin-1, whatever the locale; spatch used to fail (exit 255, apply 9).
+fixture_copy "$F550" "$W/latin1"
+printf '/* t18: \351t\351 */\n' >>"$W/latin1/kernel/nvidia-vgpu-vfio/vgpu-vfio-mdev.c"
+if "$VC" apply "$W/latin1/kernel" >"$W/latin1.log" 2>&1 &&
+   grep -q '^ *NVC_VFIO_IOCTL_GET_REGION_INFO_CAPS$' "$W/latin1/kernel/nvidia-vgpu-vfio/vgpu-vfio-mdev.c"; then
+	pass "a byte that is no UTF-8 in a file the rules' Python reads: apply rewrites it"
+else
+	fail "a byte that is no UTF-8 in a candidate file: $(tail -n 1 "$W/latin1.log")"
+fi
+
 for t in $RULES $GLUE; do
 	set -- "$TOP/patches/$t"/*.cocci
 	[ -f "$1" ] && pass "$t has a semantic patch" || fail "$t: no .cocci"
