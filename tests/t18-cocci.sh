@@ -429,6 +429,12 @@ fi
 # API in other shapes and sites the rule must leave alone ($W/glue.in);
 # what the rule must make of it ($W/glue.want); M, another file with a use
 # the rule cannot match ($W/glue.miss), on the line holding MP.
+# nosemi_miss WHAT LINE: $W/glue.miss, LINE (a file-scope macro use) between
+# two declarations without its semicolon, which spatch does not parse as one.
+nosemi_miss() {
+	printf '/* t18: %s without its semicolon, which spatch does not parse as one */\nint t18_a;\n%s\n\nint t18_b(void) { return 0; }\n' \
+		"$1" "$2" >"$W/glue.miss"
+}
 glue_case() {
 	case $1 in
 	0003-*)
@@ -447,13 +453,7 @@ MODULE_IMPORT_NS("T18_NS");
 EOF2
 		sed -e '5s/.*/NVC_MODULE_IMPORT_NS(IOMMUFD);/' \
 		    -e '7s/.*/NVC_MODULE_IMPORT_NS(DMA_BUF);/' "$W/glue.in" >"$W/glue.want"
-		cat >"$W/glue.miss" <<'EOF2'
-/* t18: an import without its semicolon, which spatch does not parse as one */
-int t18_a;
-MODULE_IMPORT_NS(IOMMUFD)
-
-int t18_b(void) { return 0; }
-EOF2
+		nosemi_miss "an import" 'MODULE_IMPORT_NS(IOMMUFD)'
 		;;
 	0100-*)
 		F=nvidia/nvc-t18-pfn.c M=nvidia/nvc-t18-pfn-unparsed.c MP='follow_pfn('
@@ -601,13 +601,7 @@ EOF2
 		sed -e 's/^EXPORT_SYMBOL( nvidia_vgpu_vfio_set_ops );$/NVC_EXPORT_SYMBOL_FOR_SYMBOL_GET(nvidia_vgpu_vfio_set_ops);/' \
 		    -e 's/^EXPORT_SYMBOL (nvidia_vgpu_vfio_get_ops)  ;$/NVC_EXPORT_SYMBOL_FOR_SYMBOL_GET(nvidia_vgpu_vfio_get_ops);/' \
 			"$W/glue.in" >"$W/glue.want"
-		cat >"$W/glue.miss" <<'EOF2'
-/* t18: an export without its semicolon, which spatch does not parse as one */
-int t18_a;
-EXPORT_SYMBOL(nvidia_vgpu_vfio_get_ops)
-
-int t18_b(void) { return 0; }
-EOF2
+		nosemi_miss "an export" 'EXPORT_SYMBOL(nvidia_vgpu_vfio_get_ops)'
 		;;
 	0153-*)
 		F=nvidia/nvc-t18-strncpy.c M=nvidia/nvc-t18-strncpy-decl.c MP='extern char'
