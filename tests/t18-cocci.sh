@@ -1147,6 +1147,33 @@ args=$(grep -F /0101-vma-start-write-gpl/ "$W/spatch.args" | sed 's/.*--timeout 
 	pass "0101: a call split after its name is a candidate, and rewritten" ||
 	fail "0101: spatch ran on: '$args'"
 
+# --- 4d. 0003: an import of another namespace is not the IOMMUFD import ------------
+# A file of nvidia-vgpu-vfio with MODULE_LICENSE and a string import of
+# another namespace, beside the 535.161.05 fixture (which imports nothing):
+# with 0003's .cocci the IOMMUFD import is added there too; without it the
+# file is residue (X-Residue-Missing asks for IOMMUFD, not any namespace).
+fixture_copy "$F535" "$W/ns"
+printf '/* t18: a licence and an import of another namespace only */\nMODULE_LICENSE("Dual MIT/GPL");\nMODULE_IMPORT_NS("DMA_BUF");\n' \
+	>"$W/ns/kernel/nvidia-vgpu-vfio/nvc-t18-ns2.c"
+cp -a "$W/ns" "$W/ns-del"
+if "$VC" apply "$W/ns/kernel" >"$W/ns.log" 2>&1 &&
+   [ "$(grep -c 'IOMMUFD' "$W/ns/kernel/nvidia-vgpu-vfio/nvc-t18-ns2.c")" = 1 ] &&
+   grep -qx 'NVC_MODULE_IMPORT_NS(IOMMUFD);' "$W/ns/kernel/nvidia-vgpu-vfio/nvc-t18-ns2.c"; then
+	pass "0003: a file importing DMA_BUF only gets the IOMMUFD import"
+else
+	fail "0003: a file importing DMA_BUF only: no IOMMUFD import"; sed 's/^/    | /' "$W/ns.log" | tail -n 6
+fi
+VD=$(root del-0003)
+rm -f "$W"/del-0003/patches/0003-*/*.cocci
+before=$(tree_sum "$W/ns-del")
+NVC_ROOT=$W/del-0003 "$VD" apply "$W/ns-del/kernel" >"$W/ns-del.log" 2>&1 && rc=0 || rc=$?
+[ "$(tree_sum "$W/ns-del")" = "$before" ] || rc="$rc (tree changed)"
+if [ "$rc" = 5 ] && grep -Eq '^nvidia-vgpu-vfio/nvc-t18-ns2.c:[0-9]+: topic 0003-iommufd-namespace:' "$W/ns-del.log"; then
+	pass "0003: its .cocci deleted: a file importing DMA_BUF only is residue (exit 5, names 0003)"
+else
+	fail "0003: its .cocci deleted, DMA_BUF import only: apply exits $rc"; sed 's/^/    | /' "$W/ns-del.log" | tail -n 6
+fi
+
 # --- 5. NVIDIA's real lines ----------------------------------------------------
 WINDOWS=$SHARED/real/windows
 if [ -d "$WINDOWS" ]; then

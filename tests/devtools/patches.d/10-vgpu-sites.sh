@@ -87,7 +87,7 @@ X-Kernel-Release: 6.8
 X-Native-Fix: nvidia-vgpu-vfio/nvidia-vgpu-vfio.c NV_MODULE_IMPORT_NS_TAKES_(STRING_LITERAL|CONSTANT)
 X-Probe: NVC_MODULE_IMPORT_NS_TAKES_IDENTIFIER absent
 X-Residue: nvidia-vgpu-vfio/* MODULE_IMPORT_NS[[:space:]]*\\([[:space:]]*[A-Za-z_][A-Za-z0-9_]*[[:space:]]*\\)
-X-Residue-Missing: nvidia-vgpu-vfio/*.c (NVC_)?MODULE_IMPORT_NS[[:space:]]*\\( MODULE_LICENSE[[:space:]]*\\(
+X-Residue-Missing: nvidia-vgpu-vfio/*.c (NVC_)?MODULE_IMPORT_NS[[:space:]]*\\([[:space:]]*"?IOMMUFD"?[[:space:]]*\\) MODULE_LICENSE[[:space:]]*\\(
 X-Native-Guard: NV_MODULE_IMPORT_NS_TAKES_CONSTANT present
 X-Native-Guard: NV_MODULE_IMPORT_NS_TAKES_STRING_LITERAL absent
 EOF
