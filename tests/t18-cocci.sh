@@ -82,6 +82,15 @@ check_fails "spatch failing: exit 9 quoting its error" 9 'spatch failed.*t18: sp
 [ "$(tree_sum "$W/nospatch")" = "$before" ] && pass "spatch failing: tree byte-identical" ||
 	fail "spatch failing: tree changed"
 
+# spatch without the Python library its Python rules need (trixie's
+# coccinelle does not depend on libpython): exit 9 naming libpython3-dev.
+printf '#!/bin/sh\necho "Py.find_library: unable to find the Python library [libpython3.13.so returned libpython3.13.so: cannot open shared object file: No such file or directory] ." >&2\nexit 1\n' >"$W/nopy-spatch"
+chmod +x "$W/nopy-spatch"
+check_fails "spatch without libpython: exit 9 naming the package libpython3-dev" 9 'spatch cannot load Python.*package libpython3-dev' \
+	env NVC_SPATCH="$W/nopy-spatch" "$VC" apply "$W/nospatch/kernel"
+[ "$(tree_sum "$W/nospatch")" = "$before" ] && pass "spatch without libpython: tree byte-identical" ||
+	fail "spatch without libpython: tree changed"
+
 if ! command -v spatch >/dev/null 2>&1; then
 	skip "spatch is not installed (Debian package coccinelle): no semantic patch to test"
 	exit 0

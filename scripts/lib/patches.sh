@@ -377,8 +377,13 @@ cocci_gen() {
 		{ tmp_full "the semantic patch $2"; die 6 "could not copy the files $2 rewrites from $cg_kd to $cg_w"; }
 	# shellcheck disable=SC2046 # the candidates: relative paths without spaces
 	(cd "$cg_w/b" && "$cg_spatch" --sp-file "$cg_sp" --in-place --very-quiet \
-		--no-includes --timeout 120 $(cat "$cg_w/files")) >"$cg_w/log" 2>&1 ||
+		--no-includes --timeout 120 $(cat "$cg_w/files")) >"$cg_w/log" 2>&1 || {
+		# Our rules run Python; Debian's coccinelle (trixie's 1.3 too)
+		# loads libpython at run time but does not depend on it.
+		grep -q 'unable to find the Python library' "$cg_w/log" &&
+			die 9 "spatch cannot load Python, which the rules of the semantic patches run ($cg_sp: $(grep . "$cg_w/log" | head -n 1 | cut -c 1-160)). Nothing was changed. Install the Debian package libpython3-dev (apt-get install libpython3-dev; the package nvidia-vgpu-compat depends on it) and run again."
 		die 9 "spatch failed on the semantic patch $cg_sp ($(grep . "$cg_w/log" | head -n 2 | tr '\n' ' ')). Nothing was changed. Check that the Debian package coccinelle (spatch 1.1 or later) is installed."
+	}
 	: >"$cg_w/diff"
 	# the files spatch changed (one diff for all, then one per changed
 	# file; diff's "Files A and B differ" in the C locale, whatever the user's)
