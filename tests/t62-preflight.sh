@@ -285,9 +285,17 @@ grep -qF "dkms: nvidia-vgpu-compat/$V is not built for $R73 (DKMS declines this 
 	fail "dkms 3.2.2: autoinstall note printed"
 export STUB_DKMS_VERSION=3.0.10
 pfd --kernel "$(kernel_build 7-newest)" >"$W/d7.out" 2>&1 || true
+! grep -q 'before 3.0.11' "$W/d7.out" &&
+	pass "dkms 3.0.10, a tree whose dkms.conf skips declined kernels in autoinstall: no word about the bug" ||
+	{ fail "dkms 3.0.10 note printed for a dkms.conf with nvc-autoinstall-skip"; cat "$W/d7.out"; }
+# A tree imported before that (its dkms.conf without the block).
+cp "$T/dkms.conf" "$W/dkms.conf.skip"
+sed -i '/^# nvc-autoinstall-skip begin$/,/^# nvc-autoinstall-skip end$/d' "$T/dkms.conf"
+pfd --kernel "$(kernel_build 7-newest)" >"$W/d8.out" 2>&1 || true
+cp "$W/dkms.conf.skip" "$T/dkms.conf"
 unset STUB_DKMS_VERSION
-tr '\n' ' ' <"$W/d7.out" | tr -s ' ' | grep -qF 'With dkms 3.0.10 (before 3.0.11) the decline also makes "dkms autoinstall" fail, and with it the configuration of the kernel package' &&
-	pass "dkms 3.0.10: the paragraph says the decline fails the kernel package's configuration" || { fail "dkms 3.0.10 note"; cat "$W/d7.out"; }
+tr '\n' ' ' <"$W/d8.out" | tr -s ' ' | grep -qF 'With dkms 3.0.10 (before 3.0.11) the decline also makes "dkms autoinstall" fail, and with it the configuration of the kernel package' &&
+	pass "dkms 3.0.10, an older tree's dkms.conf: the paragraph says the decline fails the kernel package's configuration" || { fail "dkms 3.0.10 note"; cat "$W/d8.out"; }
 
 check_fails "no driver installed: exit 4" 4 '^result: no nvidia-vgpu-compat driver is installed' \
 	env PATH="$SPATH" NVC_SRC_PREFIX="$W/none" STUB_DKMS_STATUS=/dev/null "$VC" preflight --kernel "$K61"

@@ -185,10 +185,13 @@ pf_driver() {
 		fi
 		# DKMS before 3.0.11 counts the decline as a failed autoinstall
 		# (dkms-project/dkms#302, fixed by #314), which fails its kernel
-		# postinst hook and so the configuration of the kernel package.
+		# postinst hook and so the configuration of the kernel package,
+		# unless the tree's dkms.conf takes a declined kernel out of
+		# autoinstall itself (ours: the block "nvc-autoinstall-skip").
 		pf_old=''
 		pf_dv=$(dkms --version 2>/dev/null | sed -n 's/^dkms-\([0-9.]*\).*/\1/p')
 		if [ $pf_isdkms = 1 ] && [ -n "$pf_dv" ] &&
+		   ! grep -q '^# nvc-autoinstall-skip begin' "$pf_conf" 2>/dev/null &&
 		   [ "$(printf '%s\n' "$pf_dv" 3.0.11 | sort -V | head -n 1)" != 3.0.11 ]; then
 			pf_old=" With dkms $pf_dv (before 3.0.11) the decline also makes \"dkms autoinstall\" fail, and with it the configuration of the kernel package: apt reports an error for it until that kernel is removed or a newer nvidia-vgpu-compat knows it."
 		fi
