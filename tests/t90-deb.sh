@@ -8,17 +8,14 @@
 set -eu
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/mkrun.sh"
+. "$(dirname "$0")/lib/deb.sh"
 W=$NVC_OUT/t90
 rm -rf "$W"; mkdir -p "$W"
 [ "$(id -u)" = 0 ] || { skip "package tests need root"; exit 0; }
 
 # --- build -------------------------------------------------------------------
-mkdir -p "$W/src"
-(cd "$TOP" && git ls-files -z --cached --others --exclude-standard |
-	xargs -0 tar -cf - --no-recursion) | tar -xf - -C "$W/src"
-(cd "$W/src" && dpkg-buildpackage -us -uc -b) >"$W/build.log" 2>&1 &&
+build_deb "$W" &&
 	pass "dpkg-buildpackage builds the package" || { fail "dpkg-buildpackage"; tail -n 20 "$W/build.log"; exit 0; }
-DEB=$(ls "$W"/nvidia-vgpu-compat_*_all.deb)
 lintian --fail-on error,warning "$DEB" >"$W/lintian.log" 2>&1 &&
 	pass "lintian: no errors or warnings" || { fail "lintian"; cat "$W/lintian.log"; }
 dpkg-deb -c "$DEB" | grep ' \./usr/share/nvidia-vgpu-compat/compat/nvc-compat.h$' >/dev/null &&

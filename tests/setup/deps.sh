@@ -13,11 +13,13 @@ nvc_setup_init deps
 
 # gcc-12 and make: Debian's 6.1/6.12 headers call gcc-12 by name
 # qemu-system-x86, busybox-static (and cpio): the boot test (t68, make boot-check)
+# debootstrap: the Debian chroots of the apt upgrade test (t66)
 PACKAGES="dkms makeself quilt coccinelle bc flex bison libelf-dev libssl-dev dwarves
 xz-utils kmod python3 rsync cpio patch git shellcheck openssl gcc-12 make
 debhelper lintian fakeroot dpkg-dev
 ccache
-qemu-system-x86 busybox-static"
+qemu-system-x86 busybox-static
+debootstrap"
 
 export DEBIAN_FRONTEND=noninteractive
 # wait for other apt/dpkg users instead of failing on their lock
