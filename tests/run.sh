@@ -42,11 +42,14 @@ for t in "$TOP"/tests/t[0-9][0-9]-*.sh; do
 	case " $SERIAL " in *" ${n%%-*} "*) echo "$n" >>"$LOGS/serial" ;; *) echo "$n" >>"$LOGS/pool" ;; esac
 done
 # The pool longest first (each suite's time in the last run that had it,
-# kept in the cache; a suite never timed counts as the longest), so that
-# no long suite is left to run alone at the end.
+# kept in the cache; else its time in tests/suite-seconds, measured on the
+# 2-core machine and committed, so that a fresh CI machine orders them too;
+# a suite in neither counts as the longest), so that no long suite is left
+# to run alone at the end.
 SECONDS_FILE=$NVC_CACHE/suite-seconds
 while IFS= read -r n; do
-	s=$(awk -v n="$n" '$1 == n { s = $2 } END { print (s == "" ? 999999 : s) }' "$SECONDS_FILE" 2>/dev/null || echo 999999)
+	s=$(awk -v n="$n" '$1 == n { s = $2 } END { print s }' "$SECONDS_FILE" 2>/dev/null || :)
+	[ -n "$s" ] || s=$(awk -v n="$n" '$1 == n { s = $2 } END { print (s == "" ? 999999 : s) }' "$TOP/tests/suite-seconds")
 	echo "$s $n"
 done <"$LOGS/pool" | sort -k1,1nr -s | cut -d' ' -f2 >"$LOGS/pool.sorted"
 mv "$LOGS/pool.sorted" "$LOGS/pool"
