@@ -74,22 +74,23 @@ check_fails "spatch missing: exit 9 naming the package coccinelle" 9 'spatch.*no
 [ "$(tree_sum "$W/nospatch")" = "$before" ] && pass "spatch missing: tree byte-identical" ||
 	fail "spatch missing: tree changed"
 
-# spatch there but failing (here: a stand-in that exits 1): exit 9 too.
-printf '#!/bin/sh\necho "t18: spatch broken on purpose" >&2\nexit 1\n' >"$W/broken-spatch"
-chmod +x "$W/broken-spatch"
-check_fails "spatch failing: exit 9 quoting its error" 9 'spatch failed.*t18: spatch broken on purpose' \
-	env NVC_SPATCH="$W/broken-spatch" "$VC" apply "$W/nospatch/kernel"
-[ "$(tree_sum "$W/nospatch")" = "$before" ] && pass "spatch failing: tree byte-identical" ||
-	fail "spatch failing: tree changed"
-
+# spatch_fails CASE CHECK MESSAGE ERE: a stand-in spatch that prints
+# MESSAGE and exits 1; apply exits 9 with ERE (the check CHECK) and leaves
+# the tree byte-identical.
+spatch_fails() {
+	printf '#!/bin/sh\necho "%s" >&2\nexit 1\n' "$3" >"$W/stand-in-spatch"
+	chmod +x "$W/stand-in-spatch"
+	check_fails "$1: $2" 9 "$4" env NVC_SPATCH="$W/stand-in-spatch" "$VC" apply "$W/nospatch/kernel"
+	[ "$(tree_sum "$W/nospatch")" = "$before" ] && pass "$1: tree byte-identical" || fail "$1: tree changed"
+}
+# spatch there but failing: exit 9 too.
+spatch_fails "spatch failing" "exit 9 quoting its error" \
+	"t18: spatch broken on purpose" 'spatch failed.*t18: spatch broken on purpose'
 # spatch without the Python library its Python rules need (trixie's
 # coccinelle does not depend on libpython): exit 9 naming libpython3-dev.
-printf '#!/bin/sh\necho "Py.find_library: unable to find the Python library [libpython3.13.so returned libpython3.13.so: cannot open shared object file: No such file or directory] ." >&2\nexit 1\n' >"$W/nopy-spatch"
-chmod +x "$W/nopy-spatch"
-check_fails "spatch without libpython: exit 9 naming the package libpython3-dev" 9 'spatch cannot load Python.*package libpython3-dev' \
-	env NVC_SPATCH="$W/nopy-spatch" "$VC" apply "$W/nospatch/kernel"
-[ "$(tree_sum "$W/nospatch")" = "$before" ] && pass "spatch without libpython: tree byte-identical" ||
-	fail "spatch without libpython: tree changed"
+spatch_fails "spatch without libpython" "exit 9 naming the package libpython3-dev" \
+	"Py.find_library: unable to find the Python library [libpython3.13.so returned libpython3.13.so: cannot open shared object file: No such file or directory] ." \
+	'spatch cannot load Python.*package libpython3-dev'
 
 if ! command -v spatch >/dev/null 2>&1; then
 	skip "spatch is not installed (Debian package coccinelle): no semantic patch to test"
