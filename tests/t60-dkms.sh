@@ -142,7 +142,7 @@ if [ "$(printf '%s\n' "$dkms_ver" 3.0.11 | sort -V | head -n 1)" = 3.0.11 ]; the
 else
 	conf2=/usr/src/nvidia-vgpu-compat-$V2/dkms.conf
 	cp "$conf2" "$W/dkms.conf.v2"
-	sed -i '/^# nvc-autoinstall-skip begin$/,/^# nvc-autoinstall-skip end$/d' "$conf2"
+	without_autoinstall_skip "$conf2"
 	check_fails "dkms $dkms_ver, dkms.conf without nvc-autoinstall-skip: autoinstall -k $unk exits 11 (dkms#302)" 11 \
 		'BUILD_EXCLUSIVE directive which does not match' dkms autoinstall -k "$unk"
 	cp "$W/dkms.conf.v2" "$conf2"

@@ -290,7 +290,7 @@ pfd --kernel "$(kernel_build 7-newest)" >"$W/d7.out" 2>&1 || true
 	{ fail "dkms 3.0.10 note printed for a dkms.conf with nvc-autoinstall-skip"; cat "$W/d7.out"; }
 # A tree imported before that (its dkms.conf without the block).
 cp "$T/dkms.conf" "$W/dkms.conf.skip"
-sed -i '/^# nvc-autoinstall-skip begin$/,/^# nvc-autoinstall-skip end$/d' "$T/dkms.conf"
+without_autoinstall_skip "$T/dkms.conf"
 pfd --kernel "$(kernel_build 7-newest)" >"$W/d8.out" 2>&1 || true
 cp "$W/dkms.conf.skip" "$T/dkms.conf"
 unset STUB_DKMS_VERSION

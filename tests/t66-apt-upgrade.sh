@@ -68,7 +68,8 @@ dkms_installed() { in_root dkms status -m nvidia-vgpu-compat -k "$1" | grep -F "
 # built_for REL WHAT: both modules, vermagic REL, dkms installed
 built_for() {
 	_m=$(mods_of "$1")
-	_vm=$(in_root modinfo -F vermagic "/lib/modules/$1/updates/dkms/$(basename "$(printf '%s\n' "$_m" | grep -F nvidia-vgpu-vfio.ko | head -n 1)")" | cut -d' ' -f1)
+	_f=$(printf '%s\n' "$_m" | grep -F /nvidia-vgpu-vfio.ko | head -n 1)
+	_vm=$(in_root modinfo -F vermagic "${_f#"$R"}" | cut -d' ' -f1)
 	if [ "$(printf '%s\n' "$_m" | grep -c .)" = 2 ] && [ "$_vm" = "$1" ] && dkms_installed "$1"; then
 		pass "$S: $2: nvidia and nvidia-vgpu-vfio built and installed for $1 (vermagic $1, dkms status installed)"
 	else

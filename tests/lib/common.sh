@@ -230,6 +230,9 @@ apply_real() {
 
 # mods_sum RELEASE: one checksum of every module DKMS installed for it
 # (the same value as for a release with none: mods_sum /nonexistent).
+# without_autoinstall_skip DKMS_CONF: DKMS_CONF as an import before the
+# block "nvc-autoinstall-skip" wrote it (the dkms#302 workaround removed).
+without_autoinstall_skip() { sed -i '/^# nvc-autoinstall-skip begin$/,/^# nvc-autoinstall-skip end$/d' "$1"; }
 mods_sum() { (cd "/lib/modules/$1/updates/dkms" 2>/dev/null && md5sum ./* 2>/dev/null | sort) | md5sum; }
 
 # modbuild DIR KERNEL_ID LOG [MAKE ARGS...]: an external module in DIR,
