@@ -4,6 +4,8 @@
 #   deps.sh            host tools (apt-get install, machine's own sources)
 #   kernels.sh         kernel build trees 6.1 6.12 7-newest 7-prev 6.12-trixie
 #                      (series; the newest packages are resolved at run time)
+#                      and the PVE-like flavours 7-newest-pve (both tiers),
+#                      6.12-trixie-pve 7-prev-pve (full tier)
 #   nvidia-sources.sh  Debian's NVIDIA kernel sources, each role's newest
 #                      version (tesla535-bookworm tesla535-sid tesla550-sid
 #                      current-trixie current-bookworm)
@@ -32,15 +34,15 @@ run leftovers.sh
 run deps.sh
 run kernels.sh 6.1 6.12 7-newest
 if [ "${NVC_TIER:-ci}" = full ]; then
-	run kernels.sh 7-prev 6.12-trixie
+	run kernels.sh 7-prev 6.12-trixie 7-newest-pve 6.12-trixie-pve 7-prev-pve
 else
-	run kernels.sh 6.12-trixie
+	run kernels.sh 6.12-trixie 7-newest-pve
 fi
 run nvidia-sources.sh
 
 echo "[all] summary (NVC_CACHE=$NVC_CACHE):"
 printf '%s' "$SUMMARY" | sed 's/^/[all]   /'
-for id in 6.1 6.12 6.12-trixie 7-prev 7-newest; do
+for id in 6.1 6.12 6.12-trixie 7-prev 7-newest 6.12-trixie-pve 7-prev-pve 7-newest-pve; do
 	[ -f "$NVC_CACHE/kernels/$id/release" ] || continue
 	printf '[all]   kernel %-11s %-24s %s\n' "$id" "$(cat "$NVC_CACHE/kernels/$id/release")" \
 		"$(sed -n 1p "$NVC_CACHE/kernels/$id/packages")"

@@ -80,7 +80,16 @@ done
 spec() {
 	KEEP_SOURCE=0
 	SERIES=
+	PVE=0
 	case $1 in
+	*-pve)
+		# the PVE-like flavour of a source-built tree: same package, our
+		# vfio choices (prepare_source); never keeps the full source
+		spec "${1%-pve}"
+		[ "$METHOD" = source ] || die "unknown kernel ID '$1': only source-built trees have a -pve flavour"
+		PVE=1 KEEP_SOURCE=0
+		return
+		;;
 	6.1) METHOD=headers SUITES=bookworm ABI_RE='6\.1\.0-[0-9]+' ;;
 	6.12) METHOD=headers SUITES=bookworm-backports ABI_RE='6\.12\.[0-9]+\+deb12' ;;
 	6.12-trixie) METHOD=source SUITES=trixie SERIES=6.12 ;;
@@ -90,7 +99,7 @@ spec() {
 	*) die "unknown kernel ID '$1' (known: $KNOWN_IDS)" ;;
 	esac
 }
-KNOWN_IDS="6.1 6.12 6.12-trixie 7-prev 7-newest 6.1-src"
+KNOWN_IDS="6.1 6.12 6.12-trixie 7-prev 7-newest 6.1-src 6.12-trixie-pve 7-prev-pve 7-newest-pve"
 SUITES_7="trixie-backports sid experimental"
 
 # versions_in PKG "SUITE...": versions of PKG in those suites, newest first,
@@ -165,6 +174,7 @@ resolve() {
 		resolve_source "$SERIES" ||
 			die "$1: no linux-source-$SERIES with linux-config-$SERIES and linux-headers-*-amd64 of the same version in $SUITES"
 		KEY=linux-source-${SERIES}_$VER
+		[ "$PVE" = 0 ] || KEY=pve-$KEY
 		;;
 	kunit)
 		VER=$(versions_in "linux-source-$SERIES" "$SUITES" | head -n 1)
@@ -280,6 +290,12 @@ prepare_source() {
 	fi
 	deb_member "$_src_deb" "usr/src/$_top.tar.xz" |
 		xz -T0 -dc | tar -xf - -C "$_t/source" --strip-components=1 "$@"
+	if [ "$PVE" = 1 ]; then
+		# the PVE-like flavour builds iommufd and vfio (pve_modules)
+		deb_member "$_src_deb" "usr/src/$_top.tar.xz" |
+			xz -T0 -dc | tar -xf - -C "$_t/source" --strip-components=1 \
+				--wildcards "$_top/drivers/iommu/*" "$_top/drivers/vfio/*"
+	fi
 	nvc_step_done "$(du -sh "$_t/source" | cut -f1)"
 
 	nvc_step_start "$_id: configure"
@@ -293,6 +309,7 @@ prepare_source() {
 		--set-str SYSTEM_REVOCATION_KEYS "" \
 		--set-str LOCALVERSION "$_localversion" \
 		--disable LOCALVERSION_AUTO
+	[ "$PVE" = 0 ] || pve_configure "$_t" "$_localversion"
 	make -C "$_t/source" O="$_t/build" olddefconfig >"$_t/make.log" 2>&1 || {
 		tail -n 30 "$_t/make.log" >&2
 		die "$_id: olddefconfig failed"
@@ -303,6 +320,7 @@ prepare_source() {
 	[ "$_ours" = "$_debian" ] ||
 		die "$_id: vermagic flags differ from Debian's kernel: '$_ours' vs '$_debian'"
 	nvc_step_done "$(make -s -C "$_t/source" O="$_t/build" kernelrelease), $_ours"
+	[ "$PVE" = 0 ] || pve_check_config "$_t"
 
 	nvc_step_start "$_id: modules_prepare -j$JOBS"
 	make -C "$_t/source" O="$_t/build" -j"$JOBS" modules_prepare >>"$_t/make.log" 2>&1 || {
@@ -314,6 +332,7 @@ prepare_source() {
 	printf '%s %s\n' "linux-source-$SERIES" "$_ver" "linux-config-$SERIES" "$_ver" \
 		"$_flavour" "$_ver (Module.symvers, .config)" >"$_t/packages"
 	nvc_step_done
+	[ "$PVE" = 0 ] || pve_modules "$_id" "$_t"
 
 	if [ "$KEEP_SOURCE" = 0 ]; then
 		nvc_step_start "$_id: relocatable tree (install-extmod-build)"
@@ -334,6 +353,79 @@ prepare_source() {
 	rm -f "$_t/make.log"
 	# the big .deb is not needed once the tree is ready
 	SOURCE_DEB=$_src_deb
+}
+
+# --- the PVE-like flavour (IDs *-pve) ----------------------------------------
+#
+# Debian's amd64 configs leave CONFIG_IOMMUFD unset: vfio.h then makes the
+# vfio_iommufd_* helpers NULL and vfio never checks an ops table for
+# .detach_ioas, so the 6.6 break is never exercised.  Proxmox VE's kernels
+# build IOMMUFD as a module (its ABI files list iommufd_device_bind in
+# namespace IOMMUFD, the vfio_iommufd_emulated_* / _physical_* helpers and
+# mdev).  A *-pve tree is the same linux-source and Debian config with those
+# choices: IOMMUFD=m, VFIO_MDEV=m, VFIO_DEVICE_CDEV=y and what they select.
+# Its vmlinux exports are still Debian's (Module.symvers of Debian's headers:
+# vmlinux is not built here); iommufd and vfio are built from the source
+# (pve_modules) and their exports replace Debian's vfio ones, so modpost
+# judges an external module against the namespaces and symbols a PVE-like
+# kernel has.  What those modules need from vmlinux beyond Debian's exports
+# (code that IOMMUFD selects into vmlinux) is listed in pve.vmlinux-missing;
+# __vfio_register_dev()'s ops requirements are kept in pve.vfio-requires
+# (tests/t36-pve.sh checks module ops tables against them).
+PVE_LOCALVERSION_SUFFIX=-pvelike
+
+pve_configure() {
+	"$1/source/scripts/config" --file "$1/build/.config" \
+		--set-str LOCALVERSION "$2$PVE_LOCALVERSION_SUFFIX" \
+		--module IOMMUFD --module VFIO_MDEV --enable VFIO_DEVICE_CDEV
+}
+
+pve_check_config() {
+	for _c in CONFIG_IOMMUFD=m CONFIG_VFIO_MDEV=m CONFIG_VFIO_DEVICE_CDEV=y CONFIG_VFIO=m; do
+		grep -qx -- "$_c" "$1/build/.config" ||
+			die "PVE-like config: olddefconfig did not keep $_c (got: $(grep -- "^${_c%=*}=" "$1/build/.config" || echo unset))"
+	done
+	diff "$1/debian.config" "$1/build/.config" | sed -n 's/^> \(CONFIG_[A-Z0-9_]*=.*\)$/\1/p' |
+		grep -E '^CONFIG_(IOMMU|VFIO|INTERVAL_TREE|GENERIC_PT|IOMMU_PT)' >"$1/pve.config-changes" || :
+}
+
+# pve_modules ID DIR: build drivers/iommu/iommufd and drivers/vfio as
+# external modules of the prepared tree; their Module.symvers replaces
+# Debian's entries of those directories.
+pve_modules() {
+	_pm_t=$2
+	nvc_step_start "$1: iommufd and vfio modules (PVE-like) -j$JOBS"
+	_pm_src=$_pm_t/source
+	sed -n '/^static int __vfio_register_dev(/,/^}/p' "$_pm_src/drivers/vfio/vfio_main.c" |
+		sed -n '1,/return -EINVAL;/p' | grep -o 'device->ops->[a-z_]*' | sed 's/.*->//' |
+		sort -u >"$_pm_t/pve.vfio-requires"
+	grep -qx detach_ioas "$_pm_t/pve.vfio-requires" ||
+		die "$1: __vfio_register_dev() of this kernel does not check detach_ioas: $(tr '\n' ' ' <"$_pm_t/pve.vfio-requires")"
+	_pm_log=$_pm_t/pve-modules.log
+	: >"$_pm_log"
+	_pm_extra=
+	for _pm_d in drivers/iommu/iommufd drivers/vfio; do
+		make -C "$_pm_src" O="$_pm_t/build" M="$_pm_src/$_pm_d" -j"$JOBS" \
+			KBUILD_MODPOST_WARN=1 ${_pm_extra:+KBUILD_EXTRA_SYMBOLS="$_pm_extra"} \
+			modules >>"$_pm_log" 2>&1 || {
+			tail -n 30 "$_pm_log" >&2
+			die "$1: building $_pm_d as modules failed"
+		}
+		[ -s "$_pm_src/$_pm_d/Module.symvers" ] || die "$1: $_pm_d built no Module.symvers"
+		_pm_extra="$_pm_extra${_pm_extra:+ }$_pm_src/$_pm_d/Module.symvers"
+	done
+	# symbols those modules need that Debian's vmlinux does not export
+	sed -n -e 's/^WARNING: modpost: "\([^"]*\)" \[\(.*\)\] undefined!$/\1 \2/p' \
+		-e "s/^WARNING: modpost: \\([^ ]*\\): symbol '\\([^']*\\)' undefined!\$/\\2 \\1/p" "$_pm_log" |
+		sed 's|^\([^ ]*\) .*/|\1 |' | sort -u >"$_pm_t/pve.vmlinux-missing"
+	{
+		awk -F'\t' '$3 !~ /^drivers\/(vfio|iommu\/iommufd)\// { print }' "$_pm_t/build/Module.symvers"
+		for _pm_d in drivers/iommu/iommufd drivers/vfio; do
+			awk -F'\t' -v OFS='\t' -v d="$_pm_d" '{ $3 = d "/" $3; print }' "$_pm_src/$_pm_d/Module.symvers"
+		done
+	} >"$_pm_t/build/Module.symvers.pve"
+	mv "$_pm_t/build/Module.symvers.pve" "$_pm_t/build/Module.symvers"
+	nvc_step_done "$(grep -c '	IOMMUFD' "$_pm_t/build/Module.symvers") exports in namespaces IOMMUFD*, $(wc -l <"$_pm_t/pve.vmlinux-missing") vmlinux symbols missing"
 }
 
 # After the move: an O= build dir names its source tree by absolute path.
