@@ -21,6 +21,11 @@
 #     every block a fixture marks as NVIDIA's ("/* --- NVIDIA kernel-open
 #     <tag> lines: --- */" ... "/* --- end of NVIDIA's lines --- */") is
 #     exactly one listed block, so no line is claimed as NVIDIA's unchecked.
+#  4. a Makefile site: the fixture's kernel/Makefile has the pahole awk
+#     program (PAHOLE_VARIABLES, 0154) exactly when NVIDIA's kernel-open
+#     Makefile of the nearest tag has it (535.161.07 ... 570.133.20: none;
+#     580.65.06, 595.45.04: yes).  Without it NVIDIA's Makefile passes no
+#     PAHOLE, and the module BTF step works on every kernel.
 # ../shared is not part of a user's clone: without it, every part skips.
 set -eu
 . "$(dirname "$0")/lib/common.sh"
@@ -220,5 +225,21 @@ else
 					fail "$fv $rel: marked block ${m##*/} is no listed kernel-open block (tests/fixtures/kernel-open-sites)"
 			done
 		done <"$W/sites/marked-$fv"
+	done
+fi
+
+# --- 4. the pahole awk program: only where NVIDIA's Makefile of the branch has it ------
+if [ ! -d "$KO" ]; then
+	skip "Makefile pahole: no $KO"
+else
+	for pair in 535.161.05:535.161.07 550.54.16:550.54.14 550.144.02:550.144.03 570.133.10:570.133.20 \
+		580.65.05:580.65.06 595.45.04:595.45.04; do
+		fv=${pair%%:*} tag=${pair#*:}
+		tb=$KO/kernel-open-$tag.tar.xz
+		[ -f "$tb" ] || { skip "Makefile pahole: no $tb"; continue; }
+		real=$(tar -xJOf "$tb" --wildcards '*/Makefile' 2>/dev/null | grep -c '^  PAHOLE_VARIABLES' || true)
+		ours=$(grep -c '^  PAHOLE_VARIABLES' "$FIXTURES/NVIDIA-Linux-x86_64-$fv-vgpu-kvm/kernel/Makefile" || true)
+		[ "$real" = "$ours" ] && pass "$fv Makefile: PAHOLE_VARIABLES lines $ours, as kernel-open $tag's Makefile" ||
+			fail "$fv Makefile: $ours PAHOLE_VARIABLES lines, kernel-open $tag's Makefile has $real"
 	done
 fi
