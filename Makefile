@@ -8,6 +8,8 @@
 #   make check            the CI tier (sets up kernels and tools itself)
 #   make check-full       every test: also the second newest 7.x and the matrix
 #   make boot-check       boot Debian's kernels under QEMU, load the modules [BOOT_KERNELS="6.1 7-newest"]
+#   make matrix           the real nvidia.ko matrix on the prepared kernel trees
+#   make matrix-chroot    the matrix in Debian chroots, with each suite's headers package and gcc [SUITES="sid"]
 #
 # In a DKMS source tree made by "vgpu-compat import" (DKMS runs this):
 #   make KVER=<release> KDIR=<kernel build dir> modules
@@ -22,7 +24,7 @@ KERNELS ?= $(KVER)
 MODULES := nvidia nvidia-vgpu-vfio
 VGPU_COMPAT := ./scripts/vgpu-compat
 
-.PHONY: all modules clean install uninstall check check-full boot-check matrix bench help
+.PHONY: all modules clean install uninstall check check-full boot-check matrix matrix-chroot bench help
 
 all: modules
 
@@ -69,8 +71,11 @@ boot-check:
 matrix:
 	sh tests/matrix.sh
 
+matrix-chroot:
+	sh tests/chroot-matrix.sh $(SUITES)
+
 bench:
 	sh tests/bench.sh
 
 help:
-	@sed -n '3,14p' Makefile
+	@sed -n '3,16p' Makefile

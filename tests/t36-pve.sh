@@ -122,8 +122,9 @@ for id in $kernels; do
 		else
 			fail "$v without 0004 on $id: does not build"; grep -E 'error|modpost' "$c.log" | head -n 10
 		fi
+		rc=0
 		# shellcheck disable=SC2086
-		rc=0; sh "$OPSCHECK" "$c/kernel/nvidia-vgpu-vfio.ko" $req >"$c.ops" 2>&1 || rc=$?
+		sh "$OPSCHECK" "$c/kernel/nvidia-vgpu-vfio.ko" $req >"$c.ops" 2>&1 || rc=$?
 		if [ $rc = 1 ] && grep -q 'detach_ioas=NULL' "$c.ops"; then
 			pass "$v without 0004 on $id: vfio would refuse the device: $(grep 'detach_ioas=NULL' "$c.ops" | head -n 1)"
 		else
@@ -137,8 +138,9 @@ for id in $kernels; do
 			fixture_copy "$drv" "$cb"
 			"$VC" apply "$cb/kernel" >/dev/null 2>&1 && revert_topic "$cb" 0004 &&
 				build_driver "$cb/kernel" "$base" "$cb.log" || :
+			rc=0
 			# shellcheck disable=SC2086
-			rc=0; sh "$OPSCHECK" "$cb/kernel/nvidia-vgpu-vfio.ko" $req >"$cb.ops" 2>&1 || rc=$?
+			sh "$OPSCHECK" "$cb/kernel/nvidia-vgpu-vfio.ko" $req >"$cb.ops" 2>&1 || rc=$?
 			if [ -f "$cb/kernel/nvidia-vgpu-vfio.ko" ] && grep -q 'bind_iommufd=NULL' "$cb.ops" &&
 				! grep -q 'vfio_iommufd_' "$cb.ops"; then
 				pass "$v without 0004 on $base (Debian's config): no iommufd callback at all, vfio checks nothing: the break is invisible there"

@@ -13,14 +13,18 @@
 #                                sid alone) as apt sources, no recommends,
 #                                no services, dpkg without fsync
 #   nvc_in_root DIR CMD...       CMD in the chroot DIR, in a mount namespace
-#                                of its own (proc, sys, dev, a tmpfs /run and
-#                                the cached .debs of the suite are mounted
-#                                there and vanish with it); a clean
-#                                environment, LC_ALL=C.UTF-8, noninteractive
+#                                of its own (proc, sys, dev and a tmpfs /run
+#                                are mounted there and vanish with it); a
+#                                clean environment, LC_ALL=C.UTF-8,
+#                                noninteractive
 #
 # Nothing of the host's apt or dpkg state is touched: the chroot's apt and
 # dpkg are its own.  Only the downloaded .debs are shared between runs
 # ($NVC_CACHE/chroots/SUITE.debs); nothing depends on them being there.
+# Each chroot has its own archives directory (apt locks it: two chroots of
+# one suite at once, as t66 and t67 can be, must not share it), filled with
+# hard links to the shared .debs when it is made; what apt downloaded there
+# is linked back after every nvc_in_root.
 
 : "${NVC_CHROOT_MAX_AGE_DAYS:=7}"
 
@@ -52,7 +56,12 @@ nvc_chroot_base() {
 nvc_chroot_make() {
 	_nc_base=$(nvc_chroot_base "$1") || return 1
 	cp -a "$_nc_base" "$2" || return 1
-	mkdir -p "$NVC_CACHE/chroots/$1.debs/partial"
+	mkdir -p "$NVC_CACHE/chroots/$1.debs" "$2/var/cache/apt/archives/partial"
+	for _nc_d in "$NVC_CACHE/chroots/$1.debs"/*.deb; do
+		[ -f "$_nc_d" ] || continue
+		ln "$_nc_d" "$2/var/cache/apt/archives/" 2>/dev/null ||
+			cp "$_nc_d" "$2/var/cache/apt/archives/"
+	done
 	{
 		printf 'deb %s %s main\n' "$NVC_APT_MIRROR" "$1"
 		case $1 in sid | unstable | experimental) ;; *)
@@ -80,19 +89,28 @@ EOF
 nvc_in_root() {
 	_nc_r=$1
 	shift
+	_nc_rc=0
 	unshare -m --propagation private sh -c '
-		r=$1 debs=$2
-		shift 2
+		r=$1
+		shift
 		mount -t proc proc "$r/proc" &&
 		mount -t sysfs sysfs "$r/sys" &&
 		mount --rbind /dev "$r/dev" &&
-		mount -t tmpfs tmpfs "$r/run" &&
-		mount --bind "$debs" "$r/var/cache/apt/archives" || {
+		mount -t tmpfs tmpfs "$r/run" || {
 			echo "nvc_in_root: cannot mount in $r" >&2
 			exit 125
 		}
 		exec chroot "$r" /usr/bin/env -i HOME=/root LC_ALL=C.UTF-8 \
 			PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 			DEBIAN_FRONTEND=noninteractive "$@"
-	' sh "$_nc_r" "$NVC_CACHE/chroots/$(cat "$_nc_r/.nvc-suite").debs" "$@"
+	' sh "$_nc_r" "$@" || _nc_rc=$?
+	# what apt downloaded, for the next chroot of this suite
+	_nc_s=$NVC_CACHE/chroots/$(cat "$_nc_r/.nvc-suite" 2>/dev/null).debs
+	if [ -d "$_nc_s" ]; then
+		for _nc_d in "$_nc_r"/var/cache/apt/archives/*.deb; do
+			[ -f "$_nc_d" ] && [ ! -e "$_nc_s/${_nc_d##*/}" ] || continue
+			ln "$_nc_d" "$_nc_s/" 2>/dev/null || :
+		done
+	fi
+	return "$_nc_rc"
 }
