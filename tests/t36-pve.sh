@@ -26,6 +26,7 @@
 #    verdict on it is recorded and asserted as measured (see below).
 set -eu
 . "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/topic.sh"
 W=$NVC_OUT/t36
 rm -rf "$W"; mkdir -p "$W"
 OPSCHECK=$TOP/tests/lib/vfio-ops-check.sh
@@ -38,22 +39,6 @@ else
 	fixtures=${NVC_T36_FIXTURES:-535.161.05 550.54.16 570.133.10}
 fi
 command -v pahole >/dev/null 2>&1 || { fail "pahole not installed (tests/setup/deps.sh: dwarves)"; exit 0; }
-
-# revert_topic TOP TOPIC: take one topic's patch (the variant that
-# reverse-applies) out of a patched driver top dir, and remove the objects
-# of the files it touches so make rebuilds only those; false when no
-# variant reverse-applies.
-revert_topic() {
-	for _rp in "$TOP"/patches/"$2"-*/*.patch; do
-		patch -R -p1 -s --dry-run --fuzz=0 -d "$1" <"$_rp" >/dev/null 2>&1 || continue
-		patch -R -p1 -s --fuzz=0 -d "$1" <"$_rp" >/dev/null
-		sed -n 's|^+++ b/\(kernel/.*\)\.c\([[:space:]].*\)\{0,1\}$|\1.o|p' "$_rp" | while read -r _o; do
-			rm -f "$1/$_o"
-		done
-		return 0
-	done
-	return 1
-}
 
 # requires ID: the callbacks that kernel's vfio checks at registration
 requires() { tr "\n" " " <"$NVC_CACHE/kernels/$1/pve.vfio-requires" | sed "s/ $//"; }

@@ -30,6 +30,8 @@ set -eu
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=tests/lib/apt.sh
 . "$TOP/tests/lib/apt.sh"
+# shellcheck source=tests/lib/topic.sh
+. "$TOP/tests/lib/topic.sh"
 
 [ $# -eq 2 ] || { echo "usage: boot.sh ID OUTDIR" >&2; exit 2; }
 ID=$1 OUT=$2
@@ -151,23 +153,19 @@ build "$W/patched" "$OUT/build-patched.log" ||
 # modules must differ from the patched ones. When no variant reverse-applies
 # there is no control (noted in info; the guest skips it).
 control() {
-	for p in "$TOP"/patches/"$1"-*/*.patch; do
-		patch -R -p1 -s --dry-run --fuzz=0 -d "$W/patched" <"$p" >/dev/null 2>&1 || continue
-		cp -a "$W/patched" "$W/control-$1"
-		patch -R -p1 -s --fuzz=0 -d "$W/control-$1" <"$p" >/dev/null
-		sed -n 's|^+++ b/\(kernel/.*\)\.c\([[:space:]].*\)\{0,1\}$|\1.o|p' "$p" | while read -r o; do
-			rm -f "$W/control-$1/$o"
-		done
-		echo "control $1: reverted ${p#"$TOP"/}" >>"$OUT/info"
-		build "$W/control-$1" "$OUT/build-control-$1.log" ||
-			die "the control without $1 does not build: $(grep -m 3 -E 'error:|ERROR:' "$OUT/build-control-$1.log")"
-		if cmp -s "$W/patched/kernel/nvidia.ko" "$W/control-$1/kernel/nvidia.ko" &&
-			cmp -s "$W/patched/kernel/nvidia-vgpu-vfio.ko" "$W/control-$1/kernel/nvidia-vgpu-vfio.ko"; then
-			die "the control without $1 built the same modules as the patched tree"
-		fi
+	cp -a "$W/patched" "$W/control-$1"
+	if ! revert_topic "$W/control-$1" "$1"; then
+		rm -rf "$W/control-$1"
+		echo "control $1: no variant of patches/$1-* reverse-applies to $FIXTURE" >>"$OUT/info"
 		return 0
-	done
-	echo "control $1: no variant of patches/$1-* reverse-applies to $FIXTURE" >>"$OUT/info"
+	fi
+	echo "control $1: reverted ${REVERTED#"$TOP"/}" >>"$OUT/info"
+	build "$W/control-$1" "$OUT/build-control-$1.log" ||
+		die "the control without $1 does not build: $(grep -m 3 -E 'error:|ERROR:' "$OUT/build-control-$1.log")"
+	if cmp -s "$W/patched/kernel/nvidia.ko" "$W/control-$1/kernel/nvidia.ko" &&
+		cmp -s "$W/patched/kernel/nvidia-vgpu-vfio.ko" "$W/control-$1/kernel/nvidia-vgpu-vfio.ko"; then
+		die "the control without $1 built the same modules as the patched tree"
+	fi
 }
 : >"$OUT/info"
 P1=$(date +%s)
