@@ -37,10 +37,8 @@ set -eu
 . "$(dirname "$0")/lib/chroot.sh"
 W=$NVC_OUT/t66
 rm -rf "$W"; mkdir -p "$W"
-[ "$(id -u)" = 0 ] || { skip "the apt upgrade test needs root (debootstrap, chroot)"; exit 0; }
-for t in debootstrap unshare chroot dpkg-buildpackage makeself; do
-	command -v "$t" >/dev/null 2>&1 || { skip "the apt upgrade test needs $t (tests/setup/deps.sh installs it)"; exit 0; }
-done
+why=$(nvc_chroot_unusable dpkg-buildpackage makeself)
+[ -z "$why" ] || { skip "the apt upgrade test $why"; exit 0; }
 [ -n "${NVC_APT_MIRROR:-}" ] || { fail "the machine's apt sources name no Debian mirror (set NVC_APT_MIRROR)"; exit 0; }
 
 build_deb "$W" || { fail "dpkg-buildpackage"; tail -n 20 "$W/build.log"; exit 0; }

@@ -30,10 +30,9 @@ set -eu
 . "$(dirname "$0")/lib/chroot-matrix.sh"
 W=$NVC_OUT/t67
 rm -rf "$W"; mkdir -p "$W"
-[ "$(id -u)" = 0 ] || { skip "the chroot matrix needs root (debootstrap, chroot)"; exit 0; }
-for t in debootstrap unshare chroot; do
-	command -v "$t" >/dev/null 2>&1 || { skip "the chroot matrix needs $t (tests/setup/deps.sh installs it)"; exit 0; }
-done
+# shellcheck disable=SC2119 # no tools beyond the chroot's own
+why=$(nvc_chroot_unusable)
+[ -z "$why" ] || { skip "the chroot matrix $why"; exit 0; }
 [ -n "${NVC_APT_MIRROR:-}" ] || { fail "the machine's apt sources name no Debian mirror (set NVC_APT_MIRROR)"; exit 0; }
 SHARED=${NVC_SHARED:-$TOP/../shared}
 tag=535.161.07

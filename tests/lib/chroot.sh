@@ -3,6 +3,9 @@
 # Sourced by tests (after tests/lib/apt.sh): Debian chroots as test beds,
 # made with debootstrap from the machine's own mirror ($NVC_APT_MIRROR).
 #
+#   nvc_chroot_unusable [TOOL...] why chroots cannot be made here, on
+#                                stdout (not root; debootstrap, unshare,
+#                                chroot or a TOOL missing), or nothing
 #   nvc_chroot_base SUITE        a pristine minbase debootstrap of SUITE,
 #                                cached in $NVC_CACHE/chroots/SUITE.base and
 #                                made again when older than
@@ -27,6 +30,14 @@
 # is linked back after every nvc_in_root.
 
 : "${NVC_CHROOT_MAX_AGE_DAYS:=7}"
+
+nvc_chroot_unusable() {
+	[ "$(id -u)" = 0 ] || { echo "needs root (debootstrap, chroot)"; return 0; }
+	for _nc_t in debootstrap unshare chroot "$@"; do
+		command -v "$_nc_t" >/dev/null 2>&1 ||
+			{ echo "needs $_nc_t (tests/setup/deps.sh installs it)"; return 0; }
+	done
+}
 
 nvc_chroot_base() {
 	_nc_dir=$NVC_CACHE/chroots
