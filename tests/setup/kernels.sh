@@ -385,8 +385,6 @@ pve_check_config() {
 		grep -qx -- "$_c" "$1/build/.config" ||
 			die "PVE-like config: olddefconfig did not keep $_c (got: $(grep -- "^${_c%=*}=" "$1/build/.config" || echo unset))"
 	done
-	diff "$1/debian.config" "$1/build/.config" | sed -n 's/^> \(CONFIG_[A-Z0-9_]*=.*\)$/\1/p' |
-		grep -E '^CONFIG_(IOMMU|VFIO|INTERVAL_TREE|GENERIC_PT|IOMMU_PT)' >"$1/pve.config-changes" || :
 }
 
 # pve_modules ID DIR: build drivers/iommu/iommufd and drivers/vfio as
