@@ -2,6 +2,8 @@
 #ifndef NVC_OF_GPIO_H
 #define NVC_OF_GPIO_H
 
+#include "nvc-probes.h"
+
 /*
  * Stands where the driver included <linux/of_gpio.h> without asking
  * conftest first (nv-linux.h of the 580 and 595 branches; patches/0156),

@@ -227,3 +227,57 @@ KB
 			fail "$id: 0163: with the layer (see $M.layer.log)"
 	fi
 done
+
+# Per-object includes (nvc-needs.sh): an object gets, force-included, only
+# the headers that define the nvc_ / NVC_ names its source reaches, through
+# its own text and the headers it includes (transitively, by name); one
+# that reaches none compiles as NVIDIA's own objects do.  A computed include
+# (#include MACRO) reaches every name the tree uses, unless MACRO is
+# defined nowhere.  NVC_PER_OBJECT=n (KUnit): all of nvc-compat.h, as before.
+# The module must build either way.
+for id in $(kernel_ids); do
+	kernel_ready "$id" || continue
+	for mode in y n; do
+		M=$W/needs-$id-$mode
+		rm -rf "$M"; mkdir -p "$M/sub"
+		printf '#include <linux/module.h>\n#include <linux/string.h>\nchar *nvct_a(char *d, const char *s);\nchar *nvct_a(char *d, const char *s) { return nvc_strncpy(d, s, 4); }\nMODULE_LICENSE("Dual MIT/GPL");\n' >"$M/a.c"
+		printf '#include "x.h"\nint nvct_b(void);\nint nvct_b(void) { return nvct_x(); }\n' >"$M/b.c"
+		printf '#include "sub/y.h"\n' >"$M/x.h"
+		printf '#include <linux/preempt.h>\nstatic inline int nvct_x(void) { return nvc_in_hardirq(); }\n' >"$M/sub/y.h"
+		printf '#include "z.h"\nint nvct_c(void);\nint nvct_c(void) { return Z; }\n' >"$M/c.c"
+		printf '#define Z 3\n' >"$M/z.h"
+		printf '#include <linux/stddef.h>\n#include "nvc-of-gpio.h"\nint nvct_d(void);\nint nvct_d(void) { return nvc_of_get_named_gpio(NULL, "x", 0); }\n' >"$M/d.c"
+		printf '#include "cfg.h"\nint nvct_e(void);\nint nvct_e(void) { return CFGV; }\n' >"$M/e.c"
+		printf '#include T20_CFG\n' >"$M/cfg.h"
+		printf '#define CFGV 5\n' >"$M/cfg2.h"
+		printf '#include "lib.h"\nint nvct_f(void);\nint nvct_f(void) { return 6; }\n' >"$M/f.c"
+		printf '#ifdef T20_NEVER_DEFINED_CFG\n#include T20_NEVER_DEFINED_CFG\n#endif\n' >"$M/lib.h"
+		cat >"$M/Kbuild" <<KB
+obj-m := nvct.o
+nvct-y := a.o b.o c.o d.o e.o f.o
+NV_OBJECTS_DEPEND_ON_CONFTEST := \$(nvct-y)
+CFLAGS_e.o += -DT20_CFG='"cfg2.h"'
+NVC_DIR := $TOP/compat
+NVC_OUT := \$(obj)
+NVC_PER_OBJECT := $mode
+include \$(NVC_DIR)/nvc-compat.Kbuild
+KB
+		if ! make -C "$(kernel_build "$id")" M="$M" modules >"$M.log" 2>&1 || [ ! -f "$M/nvct.ko" ]; then
+			fail "$id: per-object includes ($mode): the test module did not build (see $M.log)"
+			continue
+		fi
+		got=''
+		for o in a b c d e f; do
+			h=$(grep -o -- '-include [^ ]*/nvc-[a-z-]*\.h' "$M/.$o.o.cmd" | sed 's|.*/||' | tr '\n' '+')
+			got="$got $o:${h%+}"
+		done
+		if [ $mode = y ]; then
+			want=' a:nvc-probes.h+nvc-string.h b:nvc-probes.h+nvc-preempt.h c: d:nvc-probes.h e:nvc-probes.h+nvc-preempt.h+nvc-string.h f:'
+		else
+			want=' a:nvc-compat.h b:nvc-compat.h c:nvc-compat.h d:nvc-compat.h e:nvc-compat.h f:nvc-compat.h'
+		fi
+		[ "$got" = "$want" ] &&
+			pass "$id: per-object includes (NVC_PER_OBJECT=$mode):$got" ||
+			fail "$id: per-object includes (NVC_PER_OBJECT=$mode):$got, want$want"
+	done
+done
