@@ -3,8 +3,11 @@
  * nvidia-vgpu-compat: compatibility layer between NVIDIA's vGPU-KVM kernel
  * modules and Linux kernel API changes.
  *
- * This header is force-included (per object, see nvc-compat.Kbuild) into the
- * objects of the NVIDIA modules; NVIDIA's conftest never sees it.  It only
+ * The umbrella of the per-area headers.  Each object of the NVIDIA modules
+ * gets force-included only those of them that define the names its source
+ * reaches (nvc-needs.sh, nvc-compat.Kbuild); this whole header only in the
+ * KUnit build or where that cannot be judged.  NVIDIA's conftest never sees
+ * them.  It only
  * defines names prefixed nvc_ / NVC_, so it cannot clash with the kernel or
  * with the driver.  Kernel version knowledge lives here and in probes/ only:
  * each gate tests a compile probe result from nvc-probes.h, generated for the

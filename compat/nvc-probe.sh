@@ -15,6 +15,8 @@
 # error cannot be attributed to one probe, or with NVC_PROBE_MODE=single.
 # NVC_PROBE_COUNT, for the tests: a file that gets a line per compiler run;
 # NVC_PROBE_KEEP=1 keeps the temporary directory (logs, batch.c) for debugging.
+# NVC_PROBE_TIMES, for the benchmark: a file that gets a line per run, "ms
+# WALL cpu USER SYS" (seconds of this script and its children) or "cached".
 #
 # Exit status: 0 header written or reused; 1 baseline probe failed; 2 usage.
 set -eu
@@ -29,12 +31,26 @@ cc=$1 cflags=$2 probes=$3 out=$4 release=$5
 sum=$(cat "$probes"/*.c | cksum | cut -d' ' -f1)
 fsum=$(printf '%s' "$cflags" | cksum | cut -d' ' -f1)
 key="$release:$sum:$fsum"
+t0=''
+[ -z "${NVC_PROBE_TIMES:-}" ] || t0=$(date +%s%N)
+# the run's wall clock and CPU, for NVC_PROBE_TIMES
+times_out() {
+	[ -n "$t0" ] || return 0
+	# the builtin must run in this shell, not in $(...)
+	times >"$NVC_PROBE_TIMES.$$"
+	# shellcheck disable=SC2046 # times: "0m0.01s 0m0.00s" twice
+	set -- $(tr '\n' ' ' <"$NVC_PROBE_TIMES.$$" | sed 's/m/ /g; s/s / /g; s/s $//')
+	rm -f "$NVC_PROBE_TIMES.$$"
+	echo "ms $(( ($(date +%s%N) - t0) / 1000000 )) cpu $(awk -v a="$1" -v b="$2" -v c="$3" -v d="$4" -v e="$5" -v f="$6" -v g="$7" -v h="$8" \
+		'BEGIN { printf "%.2f %.2f", a * 60 + b + e * 60 + f, c * 60 + d + g * 60 + h }')" >>"$NVC_PROBE_TIMES"
+}
 if [ -f "$out" ] && grep -q "^#define NVC_PROBE_KEY \"$key\"\$" "$out" 2>/dev/null; then
+	[ -z "$t0" ] || echo cached >>"$NVC_PROBE_TIMES"
 	exit 0
 fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/nvc-probe.XXXXXX")
-trap '[ -n "${NVC_PROBE_KEEP:-}" ] || rm -rf "$tmp"' EXIT INT TERM
+trap '[ -n "${NVC_PROBE_KEEP:-}" ] || rm -rf "$tmp"; times_out' EXIT INT TERM
 
 # single N...: compile the probes N (file names without .c) one compiler
 # each, NVC_PROBE_JOBS (4) at a time; N.ok when it compiled.

@@ -169,8 +169,6 @@ copy_tree() {
 
 # --- the overhead of the layer on one cell ------------------------------------
 
-median3() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
-
 overhead() {
 	_d=${1:-tesla550-sid} _k=${2:-6.1}
 	KERNELS=$_k DRIVERS=$_d
@@ -184,6 +182,7 @@ overhead() {
 	_w=$MX_CACHE/work/overhead
 	rm -rf "${_w:?}"
 	mkdir -p "$_w" "$NVC_OUT/matrix"
+	: >"$_w/probe-times"
 	# Once per driver: import rewrites kernel/ (Debian's tree has no
 	# nvidia-vgpu-vfio: --allow-non-vgpu, no DKMS registration).
 	copy_tree "$_d" "$_w/src"
@@ -194,10 +193,14 @@ overhead() {
 	_imp_s=$(secs $(( $(now_ms) - _t0 )))
 	_imp=$_w/imp/nvidia-vgpu-compat-$_d
 	_kb=$NVC_CACHE/kernels/$_k/build
-	_plain='' _layer='' _plain_cpu='' _layer_cpu=''
+	_plain='' _layer='' _plain_cpu='' _layer_cpu='' _pairs=''
+	_rounds=${NVC_OVERHEAD_ROUNDS:-5}
 	# alternate, starting with the other variant each round
-	for _round in 1 2 3; do
-		case $_round in 2) _order="layer plain" ;; *) _order="plain layer" ;; esac
+	_round=0
+	while [ "$_round" -lt "$_rounds" ]; do
+		_round=$((_round + 1))
+		case $((_round % 2)) in 0) _order="layer plain" ;; *) _order="plain layer" ;; esac
+		_pw='' _lw=''
 		for _v in $_order; do
 			_log=$NVC_OUT/matrix/overhead-$_v-$_round.log
 			rm -rf "${_w:?}/$_v"
@@ -210,7 +213,7 @@ overhead() {
 			_c0=$MX_CPU
 			if [ "$_v" = layer ]; then
 				cp -a "$_imp" "$_w/$_v" &&
-				PATH=$MX_PATH LANG=C LC_ALL=C nice -n "${NVC_MATRIX_NICE:-10}" \
+				NVC_PROBE_TIMES=$_w/probe-times PATH=$MX_PATH LANG=C LC_ALL=C nice -n "${NVC_MATRIX_NICE:-10}" \
 					timeout -k 30 "$MX_TIMEOUT" make -C "$_w/$_v" KVER="$(cat "$NVC_CACHE/kernels/$_k/release")" \
 					KDIR="$_kb" NVC_JOBS="$MX_JOBS" MODULES=nvidia modules >"$_log" 2>&1 ||
 					die "$_v build failed, see $_log"
@@ -226,28 +229,92 @@ overhead() {
 			[ -f "$_ko" ] || die "$_v build made no nvidia.ko"
 			echo "overhead: round $_round, $_v: $(secs "$_s") s wall clock, $_c s CPU"
 			if [ "$_v" = layer ]; then
-				_layer="$_layer $_s" _layer_cpu="$_layer_cpu $_c"
+				_layer="$_layer $_s" _layer_cpu="$_layer_cpu $_c" _lw=$_s
 			else
-				_plain="$_plain $_s" _plain_cpu="$_plain_cpu $_c"
+				_plain="$_plain $_s" _plain_cpu="$_plain_cpu $_c" _pw=$_s
 			fi
-			rm -rf "${_w:?}/$_v"
+			# the last layer build stays, for the compiler-input count
+			[ "$_v" = layer ] && [ "$_round" = "$_rounds" ] || rm -rf "${_w:?}/$_v"
 		done
+		_pairs="$_pairs $(awk -v a="$_lw" -v b="$_pw" 'BEGIN { printf "%.3f", a / b }')"
 	done
+	# The layer's own steps, each timed alone (ms): the stamp check and the
+	# probe runner as the build calls it (cold: no header yet).
+	_kr=$(cat "$NVC_CACHE/kernels/$_k/release")
+	_t0=$(now_ms)
+	"$_w/layer/scripts/vgpu-compat" apply --if-changed "$_w/layer/kernel" >/dev/null 2>&1 || :
+	_stamp_ms=$(( $(now_ms) - _t0 ))
+	_cin=$(overhead_input "$_w/layer/kernel" "$_kb")
 	# shellcheck disable=SC2086
-	_mp=$(median3 $_plain)
+	_mp=$(median $_plain)
 	# shellcheck disable=SC2086
-	_ml=$(median3 $_layer)
+	_ml=$(median $_layer)
 	# shellcheck disable=SC2086
-	_mpc=$(median3 $_plain_cpu)
+	_mpc=$(median $_plain_cpu)
 	# shellcheck disable=SC2086
-	_mlc=$(median3 $_layer_cpu)
+	_mlc=$(median $_layer_cpu)
 	{
-		echo "cell: $_d on $(cat "$NVC_CACHE/kernels/$_k/release"), make -j$MX_JOBS, no ccache, alternating, median of 3"
+		echo "cell: $_d on $_kr, make -j$MX_JOBS, no ccache, alternating, $_rounds rounds, medians"
 		echo "import (rewrite, once per driver): $_imp_s s"
 		echo "without the layer (NVIDIA's build):                wall (ms)$_plain, median $(secs "$_mp") s; CPU$_plain_cpu s, median $_mpc s"
 		echo "with the layer (copy, stamp check, probes, build): wall (ms)$_layer, median $(secs "$_ml") s; CPU$_layer_cpu s, median $_mlc s"
 		echo "ratio with/without: wall $(awk -v a="$_ml" -v b="$_mp" 'BEGIN { printf "%.3f", a / b }'), CPU $(awk -v a="$_mlc" -v b="$_mpc" 'BEGIN { printf "%.3f", a / b }')"
+		# shellcheck disable=SC2086
+		echo "wall ratio of each round (same round, back to back):$_pairs; median $(median $_pairs), spread $(printf '%s\n' $_pairs | sort -n | sed -n '1p;$p' | tr '\n' ' ' | sed 's/ $//;s/ / to /')"
+		echo "the layer's own steps, timed alone: stamp check $(secs "$_stamp_ms") s; probe runner in each build (ms wall, CPU s): $(overhead_probe "$_w/probe-times")"
+		echo "compiler input (preprocessed text of every object of the build, with / without our flags): $_cin"
 	} | tee "$NVC_OUT/matrix-overhead.txt"
+	rm -rf "${_w:?}/layer"
+}
+
+# median N...: the middle value (the lower one of an even count)
+median() { printf '%s\n' "$@" | sort -n | sed -n "$((($# + 1) / 2))p"; }
+
+# overhead_input KERNEL_DIR KBUILD: the bytes of preprocessed text the
+# compiler read for every object of a built tree (the commands Kbuild saved
+# in .*.o.cmd), with and without our -I / -include flags: deterministic,
+# where times on a shared machine vary by +-10% from one build to the next.
+overhead_input() {
+	_oi_w=$(mktemp -d "${TMPDIR:-/tmp}/nvc-oi.XXXXXX")
+	_oi_with=0 _oi_without=0 _oi_n=0 _oi_ours=0
+	for _oi_c in "$1"/*/.*.o.cmd; do
+		[ -f "$_oi_c" ] || continue
+		_oi_cmd=$(sed -n 's/^\(saved\)\{0,1\}cmd_[^ ]* := //p' "$_oi_c" | head -n 1)
+		case $_oi_cmd in *" -c -o "*.c*) ;; *) continue ;; esac
+		_oi_cmd=$(printf '%s\n' "$_oi_cmd" | sed -e 's/ ; .*//' -e 's/ -Wp,-MMD,[^ ]*//' -e "s| -c -o [^ ]*| -E -o $_oi_w/o.i|")
+		# our flags name the tree's own nvidia-vgpu-compat/ (absolute, or
+		# relative to the module's directory from 6.13 on)
+		_oi_bare=$(printf '%s\n' "$_oi_cmd" | awk -v t="$1" '
+			function ours(d) { return d == t "/nvidia-vgpu-compat" || d == "./nvidia-vgpu-compat" || d == "nvidia-vgpu-compat" }
+			{ o = ""
+			  for (i = 1; i <= NF; i++) {
+				if ($i == "-include" && i < NF) { d = $(i + 1); sub(/\/[^\/]*$/, "", d); if (ours(d)) { i++; continue } }
+				if ($i ~ /^-I/ && ours(substr($i, 3))) continue
+				o = o " " $i
+			  }
+			  print o }')
+		case $_oi_cmd in *"nvidia-vgpu-compat/nvc-"*.h" "*) _oi_ours=$((_oi_ours + 1)) ;; esac
+		for _oi_v in with without; do
+			[ $_oi_v = with ] && _oi_x=$_oi_cmd || _oi_x=$_oi_bare
+			rm -f "$_oi_w/o.i"
+			(cd "$2" && sh -c "$_oi_x") >/dev/null 2>&1 || (cd "$1" && sh -c "$_oi_x") >/dev/null 2>&1 || :
+			[ -s "$_oi_w/o.i" ] || { rm -rf "$_oi_w"; echo "n/a (could not preprocess ${_oi_c#"$1"/})"; return 0; }
+			_oi_b=$(grep -v '^#' "$_oi_w/o.i" | wc -c)
+			eval "_oi_$_oi_v=\$((_oi_$_oi_v + _oi_b))"
+		done
+		_oi_n=$((_oi_n + 1))
+	done
+	rm -rf "$_oi_w"
+	[ "$_oi_n" -gt 0 ] || { echo "n/a (no object commands)"; return 0; }
+	echo "$_oi_with / $_oi_without bytes over $_oi_n objects ($_oi_ours with headers of ours force-included): $(awk -v a="$_oi_with" -v b="$_oi_without" 'BEGIN { printf "%.4f", a / b }')"
+}
+
+# overhead_probe TIMES: the probe runner's own lines (NVC_PROBE_TIMES of
+# compat/nvc-probe.sh), one per layer build.
+overhead_probe() {
+	[ -s "$1" ] || { echo "n/a (no record)"; return 0; }
+	awk '$1 == "ms" { w = w " " $2; c = c " " $4 + $5; n++ } $1 == "cached" { k++ }
+		END { printf "%s; CPU%s (%d cold, %d cached)\n", w, c, n, k }' "$1"
 }
 
 # --- the matrix ----------------------------------------------------------------

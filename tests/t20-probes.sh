@@ -281,3 +281,31 @@ KB
 			fail "$id: per-object includes (NVC_PER_OBJECT=$mode):$got, want$want"
 	done
 done
+
+# Each per-area header now comes alone (after nvc-probes.h) into the objects
+# that need it: each must compile on its own, first in a unit, on every kernel.
+for id in $(kernel_ids); do
+	kernel_ready "$id" || continue
+	M=$W/alone-$id
+	rm -rf "$M"; mkdir -p "$M"
+	objs=''
+	for h in $(sed -n 's/^#include "\(nvc-[a-z-]*\.h\)".*/\1/p' "$TOP/compat/nvc-compat.h" | grep -vx nvc-probes.h) nvc-of-gpio.h; do
+		n=$(echo "${h%.h}" | tr - _)
+		printf '#include "nvc-probes.h"\n#include "%s"\n' "$h" >"$M/$n.c"
+		objs="$objs $n.o"
+	done
+	printf '#include <linux/module.h>\nMODULE_LICENSE("Dual MIT/GPL");\n' >"$M/main.c"
+	cat >"$M/Kbuild" <<KB
+obj-m := nvct.o
+nvct-y := main.o$objs
+NV_OBJECTS_DEPEND_ON_CONFTEST := \$(nvct-y)
+NVC_DIR := $TOP/compat
+NVC_OUT := \$(obj)
+include \$(NVC_DIR)/nvc-compat.Kbuild
+KB
+	if make -C "$(kernel_build "$id")" M="$M" modules >"$M.log" 2>&1 && [ -f "$M/nvct.ko" ]; then
+		pass "$id: each of the$(echo "$objs" | wc -w) per-area headers compiles alone after nvc-probes.h"
+	else
+		fail "$id: a per-area header does not compile alone: $(grep -m 3 -E 'error:' "$M.log" | tr '\n' ' ')"
+	fi
+done
