@@ -29,7 +29,7 @@ esac
 # shellcheck disable=SC2086 # one word per kernel ID
 [ $# -gt 0 ] || set -- $default
 # every step tests/boot/init reports, in its order
-STEPS="boot in-tree-modules nvidia-load vgpu-vfio-load mdev-parent mdev-create vfio-open mdev-remove unload dmesg-clean control-no-0005 control-no-0202 real-nvidia"
+STEPS="boot in-tree-modules nvidia-load vgpu-vfio-load mdev-parent mdev-create vfio-open eventfd-irq mdev-remove unload dmesg-clean control-no-0005 control-no-0202 real-nvidia"
 
 B=$NVC_OUT/boot
 mkdir -p "$B"
