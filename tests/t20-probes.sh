@@ -304,7 +304,7 @@ NVC_OUT := \$(obj)
 include \$(NVC_DIR)/nvc-compat.Kbuild
 KB
 	if make -C "$(kernel_build "$id")" M="$M" modules >"$M.log" 2>&1 && [ -f "$M/nvct.ko" ]; then
-		pass "$id: each of the$(echo "$objs" | wc -w) per-area headers compiles alone after nvc-probes.h"
+		pass "$id: each of the $(echo "$objs" | wc -w | tr -d " ") per-area headers compiles alone after nvc-probes.h"
 	else
 		fail "$id: a per-area header does not compile alone: $(grep -m 3 -E 'error:' "$M.log" | tr '\n' ' ')"
 	fi
