@@ -19,6 +19,11 @@ fi
 U=nvctest
 id -u "$U" >/dev/null 2>&1 || useradd -M -r -s /usr/sbin/nologin "$U"
 chmod 755 "$W"
+# Trees that root works on as their owner (--allow-foreign-tree) must be
+# reachable by that user: not below a clone that may lie in root's home.
+FW=$(mktemp -d /tmp/nvc-t14.XXXXXX)
+chmod 755 "$FW"
+trap 'rm -rf "$FW"' EXIT
 
 V=550.54.16
 D=NVIDIA-Linux-x86_64-$V-vgpu-kvm
@@ -227,24 +232,55 @@ mkdir -p "$PT"; cp -a "$W/src/$D" "$PT/$D"; chown "$U:" "$PT"
 refused "root apply on a root tree inside a directory a user owns" 6 "refusing to work as root on .*$PT " "$PT/$D" \
 	"$VC" apply "$PT/$D/kernel"
 # --allow-foreign-tree: root goes on, but only through no-follow checks.
-NT=$W/nvcnew/$D
-mkdir -p "$W/nvcnew"; cp -a "$W/src/$D" "$NT"
+NT=$FW/nvcnew/$D
+mkdir -p "$FW/nvcnew"; cp -a "$W/src/$D" "$NT"
 ln -s "$OUT/secret" "$NT/kernel/nvidia/nv-pci.c.nvc-new"
 ln -s "$OUT/dir/nv-pci.c" "$NT/kernel/Kbuild.nvc-new"
-chown -R -h "$U:" "$W/nvcnew"
+chown -R -h "$U:" "$FW/nvcnew"
 "$VC" apply --allow-foreign-tree "$NT/kernel" >"$W/last.log" 2>&1 && canary_ok &&
 	[ -f "$NT/kernel/nvidia/nv-pci.c" ] && [ ! -L "$NT/kernel/nvidia/nv-pci.c" ] &&
 	grep -q nvc_dev_iommu_present "$NT/kernel/nvidia/nv-pci.c" &&
 	[ -z "$(find "$NT" -name '*.nvc-new')" ] &&
 	pass "--allow-foreign-tree: planted *.nvc-new symlinks are removed, not written through; canary intact" ||
 	{ fail "--allow-foreign-tree: planted *.nvc-new symlinks"; sed 's/^/    | /' "$W/last.log" | tail -n 5; }
-JT=$W/journal/$D
-mkdir -p "$W/journal"; cp -a "$W/src/$D" "$JT"
+[ -z "$(find "$NT" ! -user "$U")" ] && grep -q "belongs to $U: working on it as that user, not as root" "$W/last.log" &&
+	pass "--allow-foreign-tree: root works on the tree as its owner $U (everything in it still $U's, the layer too)" ||
+	{ fail "--allow-foreign-tree: not done as the tree's owner: $(find "$NT" ! -user "$U" | head -n 3 | tr '\n' ' ')"; sed 's/^/    | /' "$W/last.log" | tail -n 5; }
+# The race no check made as root can close: between apply's check of a file
+# and its write, the user swaps the file's directory for a link to a
+# directory of root's.  As the tree's owner the write fails there (exit 6,
+# the real error named) and root's files stay as they were; as root it would
+# rename C source over root's file.
+RT=$FW/race/$D RP=$FW/race-pause
+mkdir -p "$FW/race" "$RP"; cp -a "$W/src/$D" "$RT"; chown -R "$U:" "$FW/race" "$RP"
+(rrc=0; NVC_TEST_PAUSE_AT=checked:nvidia/nv-pci.c NVC_TEST_PAUSE_DIR=$RP timeout -k 5 180 \
+	"$VC" apply --allow-foreign-tree "$RT/kernel" >"$W/race.log" 2>&1 || rrc=$?
+ echo "$rrc" >"$W/race.rc") &
+n=0; while [ ! -s "$RP/paused" ] && [ $n -lt 600 ]; do sleep 0.1; n=$((n + 1)); done
+rf=$(cat "$RP/paused" 2>/dev/null || :)
+rd=${rf%/*}
+if [ -z "$rf" ] || [ "$rd" = "$rf" ]; then
+	touch "$RP/go"; wait
+	fail "race under --allow-foreign-tree: apply did not stop before writing nvidia/nv-pci.c ('$rf')"
+else
+	# root's file of that name, in root's directory the link will point to
+	RD=$W/race-root; rm -rf "$RD"; mkdir -p "$RD"; printf 'root only\n' >"$RD/${rf##*/}"; chmod 600 "$RD/${rf##*/}"
+	RB=$(snap "$RD")
+	setpriv --reuid="$U" --regid="$(id -g "$U")" --clear-groups -- \
+		sh -c 'mv "$1/$2" "$1/$2.moved" && ln -s "$3" "$1/$2"' nvc "$RT/kernel" "$rd" "$RD"
+	touch "$RP/go"; wait
+	rrc=$(cat "$W/race.rc")
+	[ "$rrc" = 6 ] && [ "$(snap "$RD")" = "$RB" ] && canary_ok && grep -q "could not write .*Permission denied" "$W/race.log" &&
+		pass "race under --allow-foreign-tree: $rd swapped for a link to root's directory after the check: exit 6, 'Permission denied', root's $rd/${rf##*/} untouched" ||
+		{ fail "race under --allow-foreign-tree: exit $rrc, root's file $( [ "$(snap "$RD")" = "$RB" ] && echo kept || echo CHANGED)"; sed 's/^/    | /' "$W/race.log" | tail -n 5; }
+fi
+JT=$FW/journal/$D
+mkdir -p "$FW/journal"; cp -a "$W/src/$D" "$JT"
 mkdir -p "$JT/kernel/.nvc-journal/orig/x" "$JT/kernel/.nvc-journal/orig/common"
 printf 'planted\n' >"$JT/kernel/.nvc-journal/orig/x/secret"
 ln -s "$OUT" "$JT/kernel/x"
 ln -s "$OUT/dir" "$JT/kernel/.nvc-journal/orig/nvidia"
-chown -R -h "$U:" "$W/journal"
+chown -R -h "$U:" "$FW/journal"
 JB=$(snap "$JT/kernel/nvidia")
 "$VC" status --allow-foreign-tree "$JT/kernel" >"$W/last.log" 2>&1 && canary_ok &&
 	[ "$(snap "$JT/kernel/nvidia")" = "$JB" ] && [ ! -e "$JT/kernel/.nvc-journal" ] &&

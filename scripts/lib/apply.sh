@@ -23,6 +23,14 @@ NVC_JOURNAL=.nvc-journal
 # SIGKILL itself here, as a crash or the OOM killer would.
 killpoint() {
 	[ "${NVC_TEST_KILL_AFTER:-}" != "$1" ] || kill -9 $$
+	# t14: stop here until the test (another user) has changed the tree
+	if [ "${NVC_TEST_PAUSE_AT:-}" = "$1" ] && [ -n "${NVC_TEST_PAUSE_DIR:-}" ]; then
+		printf '%s\n' "${2:-}" >"$NVC_TEST_PAUSE_DIR/paused"
+		kp_n=0
+		while [ ! -e "$NVC_TEST_PAUSE_DIR/go" ] && [ $kp_n -lt 600 ]; do
+			sleep 0.1; kp_n=$((kp_n + 1))
+		done
+	fi
 	# a command that fails where none should (t10: the internal error)
 	[ "${NVC_TEST_FAIL_AFTER:-}" != "$1" ] || false
 }
@@ -315,19 +323,20 @@ cmd_apply() {
 			journal_undo "$kd"
 			die 3 "$kd/$f stopped being a regular file of the tree while apply ran (someone else changes the tree); the tree was restored"
 		fi
-		if ! rm -rf "$kd/$f.nvc-new" || ! cp -p "$stage/$f" "$kd/$f.nvc-new" 2>/dev/null ||
-		   ! mv -fT "$kd/$f.nvc-new" "$kd/$f"; then
+		killpoint "checked:$f" "$f"
+		if ! { rm -rf "$kd/$f.nvc-new" && cp -p "$stage/$f" "$kd/$f.nvc-new" &&
+		       mv -fT "$kd/$f.nvc-new" "$kd/$f"; } 2>"$tmp/err"; then
 			journal_undo "$kd"
-			die 6 "could not write $kd/$f (disk full?); the tree was restored"
+			die 6 "could not write $(write_failed "$kd/$f" "$(head -n 1 "$tmp/err")"); the tree was restored"
 		fi
 		i=$((i + 1))
 		killpoint file-$i
 	done
 	if [ $layer = 1 ]; then
 		rm -rf "$kd/$NVC_TREE_DIR.nvc-new"
-		if ! cp -pR "$stage/$NVC_TREE_DIR" "$kd/$NVC_TREE_DIR.nvc-new" 2>/dev/null; then
+		if ! cp -pR "$stage/$NVC_TREE_DIR" "$kd/$NVC_TREE_DIR.nvc-new" 2>"$tmp/err"; then
 			journal_undo "$kd"
-			die 6 "could not write $kd/$NVC_TREE_DIR (disk full?); the tree was restored"
+			die 6 "could not write $(write_failed "$kd/$NVC_TREE_DIR" "$(head -n 1 "$tmp/err")"); the tree was restored"
 		fi
 		killpoint layer-new
 		if [ -d "$kd/$NVC_TREE_DIR" ]; then

@@ -96,6 +96,8 @@ usage: $prog COMMAND [ARGS]
         patch covers would be left ("residue", one line per use).
         --if-changed: do nothing when the tree is as import rewrote it
         (its .nvc-rewritten checksums match); DKMS builds use it.
+        As root, a tree another user owns or can write is refused (exit 6);
+        --allow-foreign-tree: work on it as the user who owns it.
   status [--allow-non-vgpu] [--allow-foreign-tree] <driver kernel/ dir>
         One line per known kernel break: needed, fixed-natively, applied,
         not-applicable or conflict; then any residue.
@@ -173,9 +175,9 @@ check_kernel_tree() { # check_kernel_tree DIR
 # 6) a tree that another user controls: one that owns or can write a file
 # or directory in it, or a directory above it (except a sticky one like
 # /tmp).  Such a user could plant symbolic links that make root write
-# outside the tree.
+# outside the tree.  With --allow-foreign-tree, go on as that user.
 refuse_foreign() {
-	[ "$(id -u)" = 0 ] && [ "${allow_foreign:-0}" = 0 ] || return 0
+	[ "$(id -u)" = 0 ] || return 0
 	rf_x=$(find "$1" ! -type l \( ! -user 0 -o \( -perm -020 ! -group 0 \) -o -perm -002 \) -print -quit 2>/dev/null)
 	if [ -z "$rf_x" ]; then
 		rf_d=$(cd "$1" && pwd -P)
@@ -189,7 +191,50 @@ refuse_foreign() {
 	fi
 	[ -n "$rf_x" ] || return 0
 	rf_who=$(stat -c '%U:%G, mode %a' "$rf_x" 2>/dev/null || echo '?')
-	die 6 "refusing to work as root on $1: $rf_x ($rf_who) is owned or writable by another user, who could make root write outside the tree. Nothing was changed. Give the tree to root (chown -R root:root DIR && chmod -R go-w DIR, for the tree and the directories above it), or run vgpu-compat as that user, or pass --allow-foreign-tree (root then writes only regular files of the tree, through no symbolic link)"
+	[ "${allow_foreign:-0}" = 1 ] ||
+		die 6 "refusing to work as root on $1: $rf_x ($rf_who) is owned or writable by another user, who could make root write outside the tree. Nothing was changed. Give the tree to root (chown -R root:root DIR && chmod -R go-w DIR, for the tree and the directories above it), or run vgpu-compat as that user, or pass --allow-foreign-tree (root then works on it as the user who owns it)"
+	# --allow-foreign-tree: no check made as root can stop that user from
+	# swapping a directory of the tree for a link between the check and
+	# the write.  So work as that user: the tree's owner, else the owner of
+	# what was found; nothing root could be tricked into writing is then
+	# writable.  A tree root owns but a group or everyone may write (no one
+	# user to be): as root, with the no-follow checks (README).
+	rf_u=$(stat -c %u "$1") rf_g=$(stat -c %g "$1")
+	[ "$rf_u" != 0 ] || { rf_u=$(stat -c %u "$rf_x"); rf_g=$(stat -c %g "$rf_x"); }
+	[ "$rf_u" != 0 ] || return 0
+	as_owner "$rf_u" "$rf_g" "$1"
+}
+
+# nvc_quote ARG...: the arguments as one line of shell words, for eval
+nvc_quote() {
+	for nq_a in "$@"; do
+		printf "'%s' " "$(printf '%s' "$nq_a" | sed "s/'/'\\\\''/g")"
+	done
+}
+
+# as_owner UID GID KDIR: run this same command again as UID:GID (no other
+# groups) and exit with its status.  That user runs a copy of our scripts,
+# compat/ and patches/ that root made for it (private, root's, readable):
+# wherever root's own copy is, and nothing the user could change.
+# $NVC_ARGV: the command's words.
+as_owner() {
+	command -v setpriv >/dev/null 2>&1 ||
+		die 6 "$3 belongs to uid $1 and --allow-foreign-tree makes root work on it as that user, but setpriv (util-linux) is missing; nothing was changed: install util-linux, or run vgpu-compat as that user"
+	setpriv --reuid="$1" --regid="$2" --clear-groups -- sh -c 'test -d "$1" && test -w "$1" && test -x "$1"' nvc "$3" 2>/dev/null ||
+		die 6 "$3 is another user's (uid $1), and --allow-foreign-tree makes root work on it as that user, who cannot write it from here (the tree belongs to someone else, or a relative path that user cannot reach); nothing was changed: pass the tree's absolute path, or fix its ownership"
+	mktmp
+	ao_s=$tmp
+	if ! { mkdir "$ao_s/scripts" && cp -R "$NVC_LIB" "$ao_s/scripts/lib" &&
+	       cp "$self" "$ao_s/scripts/vgpu-compat" && cp -R "$NVC_COMPAT" "$ao_s/compat" &&
+	       cp -R "$NVC_PATCHES" "$ao_s/patches" && chmod -R go-w,a+rX "$ao_s"; } 2>"$ao_s/copy.err"; then
+		die 6 "could not copy vgpu-compat for uid $1 into $ao_s: $(head -n 1 "$ao_s/copy.err" 2>/dev/null); nothing was changed"
+	fi
+	say "$3 belongs to $(id -nu "$1" 2>/dev/null || echo "uid $1"): working on it as that user, not as root (--allow-foreign-tree)"
+	ao_rc=0
+	eval "setpriv --reuid=\"\$1\" --regid=\"\$2\" --clear-groups -- env -u NVC_ROOT TMPDIR=/tmp HOME=/ sh \"\$ao_s/scripts/vgpu-compat\" $NVC_ARGV" || ao_rc=$?
+	# the child said what happened
+	nvc_said=1
+	exit $ao_rc
 }
 
 # tree_regular DIR REL: DIR/REL is a regular file reached through real
