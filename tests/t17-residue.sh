@@ -261,7 +261,7 @@ for t in $topics; do
 		*)
 			NVC_ROOT=$R "$R/scripts/vgpu-compat" apply --dry-run --allow-non-vgpu "$(kdir "$id")" >"$W/del.log" 2>&1 && rc=0 || rc=$? ;;
 		esac
-		if [ "$rc" = 5 ] && grep -Eq "^[^ :]+:[0-9]+: topic $t: old API '" "$W/del.log"; then
+		if [ "$rc" = 5 ] && grep -Eq "^[^ :]+:[0-9]+: topic $t: (old API '|'[^']*' without ')" "$W/del.log"; then
 			pass "$t deleted: apply on ${id#*:} exits 5 by residue naming $t (sites: $(grep -c "topic $t:" "$W/del.log"))"
 		else
 			fail "$t deleted: apply on ${id#*:} exits $rc"; sed 's/^/    | /' "$W/del.log" | tail -n 6

@@ -1178,8 +1178,8 @@ rm -f "$W"/del-0003/patches/0003-*/*.cocci
 before=$(tree_sum "$W/ns-del")
 NVC_ROOT=$W/del-0003 "$VD" apply "$W/ns-del/kernel" >"$W/ns-del.log" 2>&1 && rc=0 || rc=$?
 [ "$(tree_sum "$W/ns-del")" = "$before" ] || rc="$rc (tree changed)"
-if [ "$rc" = 5 ] && grep -Eq '^nvidia-vgpu-vfio/nvc-t18-ns2.c:[0-9]+: topic 0003-iommufd-namespace:' "$W/ns-del.log"; then
-	pass "0003: its .cocci deleted: a file importing DMA_BUF only is residue (exit 5, names 0003)"
+if [ "$rc" = 5 ] && grep -Eq "^nvidia-vgpu-vfio/nvc-t18-ns2.c:[0-9]+: topic 0003-iommufd-namespace: 'MODULE_LICENSE\\(' without 'MODULE_IMPORT_NS\\(IOMMUFD\\)' in its block" "$W/ns-del.log"; then
+	pass "0003: its .cocci deleted: a file importing DMA_BUF only is residue (exit 5, names 0003: 'MODULE_LICENSE(' without 'MODULE_IMPORT_NS(IOMMUFD)')"
 else
 	fail "0003: its .cocci deleted, DMA_BUF import only: apply exits $rc"; sed 's/^/    | /' "$W/ns-del.log" | tail -n 6
 fi

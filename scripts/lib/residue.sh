@@ -37,7 +37,9 @@ NVC_CALL_ERE='^([A-Za-z_]([A-Za-z0-9_]|\([A-Za-z0-9_|]*\))*)\[\[:space:\]\]\*\\\
 # residue_scan KDIR STAGE: the tree as apply leaves it (KDIR, with the
 # patched $files from STAGE in place of their originals) against every
 # topic's residue rules ($tmp/rules, from pre_scan).  Writes $tmp/residue:
-# one line per residue, "file:line: topic T: old API 'M' still used (...)",
+# one line per residue, "file:line: topic T: old API 'M' still used (...)"
+# (X-Residue) or "... topic T: 'A' without 'P' in its block (...)" (an
+# X-Residue-Missing anchor A whose block lacks P),
 # in file and line order.  Cost: one grep over the tree and one awk that
 # reads only the files grep picked (see "Residue" in docs/DESIGN.md).
 residue_scan() {
@@ -81,9 +83,19 @@ residue_scan() {
 		nrep++; rk[nrep] = sprintf("%s\001%09d\001%s\001%s", rel, n, t, m)
 		rl[nrep] = sprintf("%s:%d: topic %s: old API \047%s\047 still used (no rule matched this site)", rel, n, t, m)
 	}
+	# X-Residue-Missing: the anchor is no old API; say what its block lacks
+	function human(re) { # an ERE as the code it matches, roughly
+		gsub(/\[\[:space:\]\]\*/, "", re); gsub(/\([^()]*\)\?/, "", re); gsub(/"\?/, "", re)
+		gsub(/\\\(/, "(", re); gsub(/\\\)/, ")", re); return re
+	}
+	function report_missing(t, n, m, want,   l) {
+		gsub(/^[ \t]+|[ \t]+$/, "", m); gsub(/[ \t]+/, " ", m)
+		nrep++; rk[nrep] = sprintf("%s\001%09d\001%s\001%s", rel, n, t, m)
+		rl[nrep] = sprintf("%s:%d: topic %s: \047%s\047 without \047%s\047 in its block (no rule matched this site)", rel, n, t, m, human(want))
+	}
 	function close_block(b,   k) { # resolve the anchors waiting in block b
 		for (k = 1; k <= np; k++)
-			if (plive[k] && pb[k] == b) { plive[k] = 0; if (!hp[pi[k], b]) report(Mt[pi[k]], pl[k], pm[k]) }
+			if (plive[k] && pb[k] == b) { plive[k] = 0; if (!hp[pi[k], b]) report_missing(Mt[pi[k]], pl[k], pm[k], Mp[pi[k]]) }
 	}
 	function end_file() {
 		if (rel == "") return
