@@ -84,9 +84,16 @@ residue_scan() {
 		rl[nrep] = sprintf("%s:%d: topic %s: old API \047%s\047 still used (no rule matched this site)", rel, n, t, m)
 	}
 	# X-Residue-Missing: the anchor is no old API; say what its block lacks
-	function human(re) { # an ERE as the code it matches, roughly
+	function human(re,   i, c, d, o) { # an ERE as the code it matches, roughly
 		gsub(/\[\[:space:\]\]\*/, "", re); gsub(/\([^()]*\)\?/, "", re); gsub(/"\?/, "", re)
-		gsub(/\\\(/, "(", re); gsub(/\\\)/, ")", re); return re
+		gsub(/\\\(/, "\001", re); gsub(/\\\)/, "\002", re); gsub(/\\\./, ".", re)
+		o = ""; d = 0 # top-level alternatives joined by: or
+		for (i = 1; i <= length(re); i++) {
+			c = substr(re, i, 1)
+			if (c == "(") d++; else if (c == ")") d--
+			o = o ((c == "|" && d == 0) ? "\047 or \047" : c)
+		}
+		gsub(/\001/, "(", o); gsub(/\002/, ")", o); return o
 	}
 	function report_missing(t, n, m, want,   l) {
 		gsub(/^[ \t]+|[ \t]+$/, "", m); gsub(/[ \t]+/, " ", m)
