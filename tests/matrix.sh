@@ -244,7 +244,7 @@ overhead() {
 	_t0=$(now_ms)
 	"$_w/layer/scripts/vgpu-compat" apply --if-changed "$_w/layer/kernel" >/dev/null 2>&1 || :
 	_stamp_ms=$(( $(now_ms) - _t0 ))
-	_cin=$(overhead_input "$_w/layer/kernel" "$_kb")
+	_cin=$(overhead_input "$_w/layer/kernel" "$_kb") || _cin="n/a (the count failed)"
 	# shellcheck disable=SC2086
 	_mp=$(median $_plain)
 	# shellcheck disable=SC2086
