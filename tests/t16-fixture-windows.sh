@@ -14,13 +14,16 @@
 #     removed ones: so the leading blanks are dropped on both sides (the
 #     hunk's lines and the target file, in a copy of the fixture) first.
 #  3. the fixtures that follow NVIDIA's open kernel-open glue (580.65.05,
-#     595.45.04) carry its lines at every site listed in
-#     tests/fixtures/kernel-open-sites: lines <first>..<last> of
-#     ../shared/real/kernel-open/kernel-open-<tag>.tar.xz's <path> stand
-#     verbatim, as consecutive lines, in the fixture's kernel/<path>; and
-#     every block a fixture marks as NVIDIA's ("/* --- NVIDIA kernel-open
-#     <tag> lines: --- */" ... "/* --- end of NVIDIA's lines --- */") is
-#     exactly one listed block, so no line is claimed as NVIDIA's unchecked.
+#     595.45.04) and the fixtures' kernel-open/ trees (550.54.16: the open
+#     flavour, listed as "550.54.16/kernel-open") carry its lines at every
+#     site listed in tests/fixtures/kernel-open-sites: lines <first>..<last>
+#     of ../shared/real/kernel-open/kernel-open-<tag>.tar.xz's <path> stand
+#     verbatim, as consecutive lines, in the fixture's kernel/<path> (or
+#     kernel-open/<path>); and every block any fixture tree (kernel/ or
+#     kernel-open/) marks as NVIDIA's ("/* --- NVIDIA kernel-open <tag>
+#     lines: --- */" ... "/* --- end of NVIDIA's lines --- */") is exactly
+#     one listed block of that tree, so no line is claimed as NVIDIA's
+#     unchecked.
 #  4. a Makefile site: the fixture's kernel/Makefile has the pahole awk
 #     program (PAHOLE_VARIABLES, 0154) exactly when NVIDIA's kernel-open
 #     Makefile of the nearest tag has it (535.161.07 ... 570.133.20: none;
@@ -165,8 +168,17 @@ else
 fi
 
 # --- 3. NVIDIA's kernel-open lines at the sites of the 580 / 595 fixtures ---------
+# ... and of the fixtures' kernel-open/ trees (the open flavour, 550 on).
 SITES=$TOP/tests/fixtures/kernel-open-sites
 KO=$SHARED/real/kernel-open
+# fixture_tree FV: the tree a fixture version of kernel-open-sites names:
+# "<ver>" its kernel/, "<ver>/kernel-open" its kernel-open/.
+fixture_tree() {
+	case $1 in
+	*/kernel-open) echo "$FIXTURES/NVIDIA-Linux-x86_64-${1%/kernel-open}-vgpu-kvm/kernel-open" ;;
+	*) echo "$FIXTURES/NVIDIA-Linux-x86_64-$1-vgpu-kvm/kernel" ;;
+	esac
+}
 if [ ! -d "$KO" ]; then
 	skip "kernel-open sites: no $KO (NVIDIA's kernel-open trees come with ../shared, which a user's clone has not)"
 else
@@ -186,12 +198,13 @@ else
 		k=$((k + 1))
 		d="$fv $path $first-$last ($what) = kernel-open $tag"
 		tb=$KO/kernel-open-$tag.tar.xz
-		fx=$FIXTURES/NVIDIA-Linux-x86_64-$fv-vgpu-kvm/kernel/$path
+		fx=$(fixture_tree "$fv")/$path
 		if [ ! -f "$tb" ]; then fail "$d: no $tb"; continue; fi
 		real=$W/ko/kernel-open-$tag/$path
 		if [ ! -f "$real" ]; then fail "$d: kernel-open $tag has no $path"; continue; fi
 		sed -n "${first},${last}p" "$real" >"$W/sites/$k"
 		printf '%s %s\n' "$fv" "$path" >"$W/sites/$k.at"
+		printf '%s\n' "$tag" >"$W/sites/$k.tag"
 		if [ "$(wc -l <"$W/sites/$k")" -ne $((last - first + 1)) ]; then
 			fail "$d: kernel-open $tag's $path has fewer than $last lines"
 		elif [ ! -f "$fx" ]; then
@@ -202,29 +215,39 @@ else
 			fail "$d: not verbatim in the fixture"
 		fi
 	done <"$W/sites/list"
-	# Every block a fixture marks as NVIDIA's is one listed block.
+	# Every block a fixture marks as NVIDIA's is one listed block: in every
+	# listed tree, and in any other fixture tree that marks a block.
 	# shellcheck disable=SC2013 # fixture versions: one word each
 	for fv in $(awk '{ print $1 }' "$W/sites/list" | sort -u); do
-		fk=$FIXTURES/NVIDIA-Linux-x86_64-$fv-vgpu-kvm/kernel
-		[ -d "$fk" ] || { fail "$fv: listed in $SITES, but no such fixture"; continue; }
-		grep -rl --include='*.[ch]' '^/\* --- NVIDIA kernel-open ' "$fk" | LC_ALL=C sort >"$W/sites/marked-$fv"
+		[ -d "$(fixture_tree "$fv")" ] || fail "$fv: listed in $SITES, but no such fixture tree ($(fixture_tree "$fv"))"
+	done
+	for fk in "$FIXTURES"/*/kernel "$FIXTURES"/*/kernel-open; do
+		[ -d "$fk" ] || continue
+		fv=${fk%/*}; fv=${fv##*/NVIDIA-Linux-x86_64-}; fv=${fv%-vgpu-kvm}
+		case $fk in */kernel-open) fv=$fv/kernel-open ;; esac
+		mk=$W/sites/marked-$(printf '%s' "$fv" | tr / _)
+		grep -rl --include='*.[ch]' '^/\* --- NVIDIA kernel-open ' "$fk" | LC_ALL=C sort >"$mk"
+		[ -s "$mk" ] || continue
 		while IFS= read -r f; do
 			rel=${f#"$fk"/}
 			rm -rf "$W/sites/m"; mkdir -p "$W/sites/m"
+			# Block N's lines in m/N.blk, the tag its marker names in m/N.tag.
 			awk -v d="$W/sites/m" '
-				/^\/\* --- NVIDIA kernel-open [0-9.]+ lines: --- \*\/$/ { n++; on = 1; printf "" >(d "/" n); next }
-				/^\/\* --- end of NVIDIA.s lines --- \*\/$/ { on = 0; close(d "/" n); next }
-				on { print >(d "/" n) }' "$f"
-			for m in "$W/sites/m"/*; do
+				/^\/\* --- NVIDIA kernel-open [0-9.]+ lines: --- \*\/$/ {
+					n++; on = 1; printf "" >(d "/" n ".blk"); print $5 >(d "/" n ".tag"); close(d "/" n ".tag"); next }
+				/^\/\* --- end of NVIDIA.s lines --- \*\/$/ { on = 0; close(d "/" n ".blk"); next }
+				on { print >(d "/" n ".blk") }' "$f"
+			for m in "$W/sites/m"/*.blk; do
 				[ -f "$m" ] || continue
 				hit=
 				for a in $(grep -lxF "$fv $rel" "$W/sites"/[0-9]*.at); do
-					cmp -s "$m" "${a%.at}" && { hit=1; break; }
+					cmp -s "$m" "${a%.at}" && cmp -s "${m%.blk}.tag" "${a%.at}.tag" && { hit=1; break; }
 				done
-				[ -n "$hit" ] && pass "$fv $rel: marked block ${m##*/} is a listed kernel-open block" ||
-					fail "$fv $rel: marked block ${m##*/} is no listed kernel-open block (tests/fixtures/kernel-open-sites)"
+				b=${m##*/}; b=${b%.blk}
+				[ -n "$hit" ] && pass "$fv $rel: marked block $b is a listed kernel-open $(cat "${m%.blk}.tag") block" ||
+					fail "$fv $rel: marked block $b is no listed block of kernel-open $(cat "${m%.blk}.tag") (tests/fixtures/kernel-open-sites)"
 			done
-		done <"$W/sites/marked-$fv"
+		done <"$mk"
 	done
 fi
 
