@@ -240,6 +240,7 @@ else
 			for m in "$W/sites/m"/*.blk; do
 				[ -f "$m" ] || continue
 				hit=
+				# shellcheck disable=SC2013 # file names of ours: one word each
 				for a in $(grep -lxF "$fv $rel" "$W/sites"/[0-9]*.at); do
 					cmp -s "$m" "${a%.at}" && cmp -s "${m%.blk}.tag" "${a%.at}.tag" && { hit=1; break; }
 				done
