@@ -1,7 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # Real builds: each fixture driver unpatched and patched against every
-# prepared kernel (Debian's real NVIDIA sources: t80, the matrix).
+# prepared kernel (Debian's real NVIDIA sources: t80, the matrix); a
+# fixture's kernel-open/ tree (the open flavour) unpatched on 7-newest and
+# patched on every kernel.
 # Unpatched fixtures must build on 6.1 and fail on 6.12 / 7.x with the
 # errors users see; patched ones must build everywhere, modpost clean, with
 # the right vermagic and namespace import.
@@ -106,6 +108,87 @@ for drv in NVIDIA-Linux-x86_64-550.54.16-vgpu-kvm NVIDIA-Linux-x86_64-535.161.05
 			"${findings:-modpost clean}${detail:+;$detail}" "$secs"
 		rm -rf "$d"
 	done
+done
+
+# --- fixtures with a kernel-open/ tree (the open flavour, from branch 550) -------
+# kernel-open/ is nvidia.ko "Dual MIT/GPL" with NVIDIA's kernel-open lines at
+# the open flavour's own break sites (tests/fixtures/README.md): unpatched it
+# fails on 7-newest at each of them (0157 DMA_BUF import, 0158
+# hrtimer_init, 0159 pci_resize_resource, 0160
+# dma_buf_attachment_is_dynamic); patched (apply once, one build per
+# kernel) it builds on every kernel, modpost clean, licence unchanged.
+# Deleting one of those rules is refused by apply's residue check (t17).
+for ko in "$FIXTURES"/*/kernel-open; do
+	[ -d "$ko" ] || continue
+	drv=${ko%/kernel-open}; drv=${drv##*/}
+	ver=${drv#NVIDIA-Linux-x86_64-}; ver=${ver%-vgpu-kvm}
+	case " $kernels " in
+	*" 7-newest "*)
+		if kernel_ready 7-newest; then
+			d=$W/$ver-open-7-newest-orig
+			fixture_copy "$drv" "$d"
+			t0=$(date +%s)
+			if build_driver "$d/kernel-open" 7-newest "$d.log"; then ok=1; else ok=0; fi
+			secs=$(( $(date +%s) - t0 ))
+			[ $ok = 0 ] && pass "$ver kernel-open, unpatched, fails on 7-newest" ||
+				fail "$ver kernel-open, unpatched, builds on 7-newest"
+			while IFS='|' read -r what e; do
+				grep -Eq "$e" "$d.log" && pass "$ver kernel-open on 7-newest: fails on $what" ||
+					{ fail "$ver kernel-open on 7-newest: no $what error"; grep ' error: ' "$d.log" | head -n 5; }
+			done <<-EOF
+				hrtimer_init (nv-nano-timer.c, 0158)|nvidia/nv-nano-timer.c:[0-9:]+ error: implicit declaration of function .hrtimer_init
+				MODULE_IMPORT_NS(DMA_BUF) (nv.c, 0157)|nvidia/nv.c:[0-9:]+ error: expected .,. or .;. before .DMA_BUF
+				pci_resize_resource arity (nv-pci.c, 0159)|nvidia/nv-pci.c:[0-9:]+ error: too few arguments to function .pci_resize_resource
+				dma_buf_attachment_is_dynamic (nv-dmabuf.c, 0160)|nvidia/nv-dmabuf.c:[0-9:]+ error: implicit declaration of function .dma_buf_attachment_is_dynamic
+			EOF
+			table_row "$ver kernel-open (fixture, unpatched)" "$(kernel_release 7-newest)" \
+				"$([ $ok = 1 ] && echo built || echo failed)" "$(grep -c ' error: ' "$d.log" || true) errors" "$secs"
+			rm -rf "$d"
+		fi ;;
+	esac
+	# Patched: apply once, then one copy per kernel.
+	a=$W/$ver-open-applied
+	fixture_copy "$drv" "$a"
+	if ! "$VC" apply "$a/kernel-open" >"$a.log" 2>&1; then
+		fail "$ver kernel-open: apply"; tail -n 10 "$a.log"; rm -rf "$a"; continue
+	fi
+	pass "$ver kernel-open: apply succeeds, no residue"
+	for id in $kernels; do
+		kernel_ready "$id" || continue
+		rel=$(kernel_release "$id")
+		d=$W/$ver-open-$id
+		rm -rf "$d"; cp -a "$a" "$d"
+		t0=$(date +%s)
+		if build_driver "$d/kernel-open" "$id" "$d.log"; then ok=1; else ok=0; fi
+		secs=$(( $(date +%s) - t0 ))
+		findings=$(modpost_findings "$d.log")
+		if [ $ok = 1 ] && [ -z "$findings" ]; then
+			pass "$ver kernel-open, patched, builds on $id, modpost clean"
+		else
+			fail "$ver kernel-open, patched, on $id"; grep -E 'error|modpost' "$d.log" | head -n 20
+		fi
+		detail=
+		k=$d/kernel-open/nvidia.ko
+		if [ -f "$k" ]; then
+			lic=$(modinfo -F license "$k")
+			[ "$lic" = "Dual MIT/GPL" ] && pass "$ver kernel-open on $id: nvidia.ko licence is Dual MIT/GPL" ||
+				{ fail "$ver kernel-open on $id: nvidia.ko licence '$lic', want Dual MIT/GPL"; detail="$detail licence $lic;"; }
+			vm=$(modinfo -F vermagic "$k" | cut -d' ' -f1)
+			[ "$vm" = "$rel" ] && pass "$ver kernel-open nvidia.ko on $id: vermagic $vm" ||
+				{ fail "$ver kernel-open nvidia.ko on $id: vermagic '$vm', want $rel"; detail="$detail vermagic $vm;"; }
+			# The DMA_BUF import, in whichever form the kernel takes (0157).
+			modinfo -F import_ns "$k" | grep -qx DMA_BUF && pass "$ver kernel-open on $id: nvidia.ko imports DMA_BUF" ||
+				{ fail "$ver kernel-open on $id: nvidia.ko does not import DMA_BUF"; detail="$detail no DMA_BUF import;"; }
+		else
+			detail="$detail no nvidia.ko;"
+		fi
+		[ -f "$d/kernel-open/nvidia-vgpu-vfio.ko" ] || detail="$detail no nvidia-vgpu-vfio.ko;"
+		table_row "$ver kernel-open (fixture, patched)" "$rel" \
+			"$([ $ok = 1 ] && [ -z "$findings" ] && [ -z "$detail" ] && echo built || echo failed)" \
+			"${findings:-modpost clean}${detail:+;$detail}" "$secs"
+		rm -rf "$d"
+	done
+	rm -rf "$a"
 done
 
 # Debian's real NVIDIA sources are built by the matrix (t80, tests/matrix.sh):
