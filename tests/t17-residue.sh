@@ -15,10 +15,11 @@
 #     is not (apply succeeds);
 #  2. deleting any one rule makes a test fail by residue: with a topic's
 #     patch directory removed from a private copy of the package, apply on
-#     every fixture (and, --dry-run, every prepared Debian tree) where the
-#     topic is needed exits 5 naming that topic; patches/residue.rules holds
-#     exactly the rules of the headers (it is what keeps them when a
-#     directory goes);
+#     every fixture tree (kernel/, and kernel-open/ where a fixture has
+#     one: no other fixture tree needs 0157 - 0160) and, --dry-run, every
+#     prepared Debian tree where the topic is needed exits 5 naming that
+#     topic; patches/residue.rules holds exactly the rules of the headers
+#     (it is what keeps them when a directory goes);
 #  3. NVIDIA's follow_pte() / follow_pfnmap_start() answer to 6.10 (real
 #     kernel-open os-mlock.c of 550.144.03 and 570.133.20, from ../shared):
 #     GPL-only exports, compiled only where conftest finds them, so
@@ -219,13 +220,19 @@ NVC_ROOT=$RC "$RC/scripts/vgpu-compat" apply "$d/kernel" >"$d.log" 2>&1 && rc=0 
 # come out byte-identical), and Debian's real trees when
 # tests/setup/nvidia-sources.sh has prepared them (apply --dry-run in
 # place: it only reads, and these trees are large).
+# A fixture's kernel-open/ tree (the open flavour) is a tree of its own,
+# "fx:<fixture>/kernel-open": no other fixture tree has 0157 - 0160's sites.
 TREES=
-for f in "$FIXTURES"/*/; do TREES="$TREES fx:$(basename "$f")"; done
+for f in "$FIXTURES"/*/; do
+	TREES="$TREES fx:$(basename "$f")"
+	if [ -d "$f/kernel-open" ]; then TREES="$TREES fx:$(basename "$f")/kernel-open"; fi
+done
 for v in $(nvidia_versions); do
 	[ -d "$(nvidia_src "$v")" ] && TREES="$TREES deb:$v"
 done
-kdir() { # kdir ID: the tree's kernel/ dir, read only
+kdir() { # kdir ID: the tree's kernel/ (or kernel-open/) dir, read only
 	case $1 in
+	fx:*/kernel-open) echo "$FIXTURES/${1#fx:}" ;;
 	fx:*) echo "$FIXTURES/${1#fx:}/kernel" ;;
 	deb:*) nvidia_src "${1#deb:}" ;;
 	esac
