@@ -7,7 +7,7 @@
 # NVC_TESTS="t10 t30" runs only those; NVC_SKIP_SETUP=1 skips the setup.
 # NVC_SUITE_JOBS=N runs N suites at once (default: the number of CPUs, at most 2;
 # 1: one after another).  The suites that change the system (DKMS, the
-# kernel hook, the .deb: t60 t62 t64 t90) and the boot test, whose QEMU
+# kernel hook, the flavours, the .deb: t60 t61 t62 t64 t90) and the boot test, whose QEMU
 # has timeouts (t68), run one after another in the first lane, before it
 # takes from the rest; each suite's output is printed whole when it ends.
 # NVC_TIER=ci (default; make check, .ci/run) or full (make check-full):
@@ -29,7 +29,7 @@ fi
 setup_done=$(date +%s)
 
 # The suites to run, in file order; SERIAL: the first lane's, in order.
-SERIAL="t60 t62 t64 t68 t90"
+SERIAL="t60 t61 t62 t64 t68 t90"
 LOGS=$NVC_OUT/suite-logs
 mkdir -p "$LOGS"
 : >"$LOGS/serial"; : >"$LOGS/pool"; : >"$LOGS/all"

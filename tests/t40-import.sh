@@ -60,7 +60,8 @@ check "import an extracted driver directory" "$VC" import "$W/src/$D" --prefix "
 bad() { # bad DESC RUNFILE PATTERN [CODE]
 	_p=$W/bad-prefix
 	rm -rf "$_p"
-	check_fails "$1" "${4:-3}" "$3" "$VC" import "$2" --prefix "$_p"
+	# shellcheck disable=SC2086 # $bad_args: options, one word each
+	check_fails "$1" "${4:-3}" "$3" "$VC" import "$2" --prefix "$_p" ${bad_args:-}
 	[ ! -e "$_p" ] || [ -z "$(ls -A "$_p")" ] && pass "$1: nothing created" || fail "$1: left files in the prefix"
 }
 size=$(wc -c <"$RUN")
@@ -108,12 +109,12 @@ bad "a non-vGPU NVIDIA driver: exit 4" "$W/nonvgpu.run" 'is not a vGPU-KVM drive
 for uv in 470.239.01 545.29.06; do
 	U=$W/unknown/NVIDIA-Linux-x86_64-$uv-vgpu-kvm
 	fixture_copy "$D" "$U"
-	sed -i "s/550\.54\.16/$uv/g" "$U/kernel/Kbuild"
+	sed -i "s/550\.54\.16/$uv/g" "$U"/kernel*/Kbuild
 	bad "an unknown driver branch ($uv): exit 4" "$U" "branch ${uv%%.*}, which nvidia-vgpu-compat does not know" 4
 done
 U=$W/unknown/NVIDIA-Linux-x86_64-999.1.2-vgpu-kvm
 fixture_copy "$D" "$U"
-sed -i 's/550\.54\.16/999.1.2/g' "$U/kernel/Kbuild"
+sed -i 's/550\.54\.16/999.1.2/g' "$U"/kernel*/Kbuild
 "$VC" import "$U" --prefix "$W/newer" --no-dkms >"$W/newer.log" 2>&1 &&
 	grep -q 'warning: driver 999.1.2 is from branch 999, newer than every branch' "$W/newer.log" &&
 	[ -f "$W/newer/nvidia-vgpu-compat-999.1.2/kernel/Kbuild" ] &&
@@ -125,3 +126,80 @@ S="$W/with space/$D.run"
 mkdir -p "$W/with space"; cp "$RUN" "$S"
 check "import from and into paths with spaces" "$VC" import "$S" --prefix "$W/pre fix"
 [ -f "$W/pre fix/nvidia-vgpu-compat-$V/kernel/Kbuild" ] && pass "spaces: tree created" || fail "spaces: no tree"
+
+# --- flavours (issue 12): both trees imported, rewritten, FLAVOR chooses ----------
+# 550.54.16's fixture has NVIDIA's open kernel-open/ tree beside kernel/.
+if [ ! -f "$FIXTURES/$D/kernel-open/Kbuild" ]; then
+	fail "flavours: the $V fixture has no kernel-open/"
+else
+	if out=$(imported_as_applied "$FIXTURES/$D/kernel-open" "$T/kernel-open"); then
+		pass "flavours: the DKMS tree holds kernel-open/ rewritten (as apply leaves it) and its stamp"
+	else
+		fail "flavours: kernel-open/ in the DKMS tree is not the driver's rewritten by apply"; printf '%s\n' "$out" | sed 's/^/    | /'
+	fi
+	[ "$(cat "$T/FLAVOR")" = proprietary ] && pass "flavours: import defaults to the proprietary flavour" ||
+		fail "flavours: FLAVOR is '$(cat "$T/FLAVOR")' after a plain import"
+	check_fails "flavours: flavor shows the flavour and the trees" 0 \
+		"DKMS builds the proprietary flavour \(kernel/\); the tree has: proprietary open" \
+		"$VC" flavor "$V" --prefix "$P"
+	check_fails "flavours: flavor switches FLAVOR (no kernel installed)" 0 \
+		"DKMS builds the open flavour \(kernel-open/\) from now on" "$VC" flavor "$V" open --prefix "$P"
+	[ "$(cat "$T/FLAVOR")" = open ] && pass "flavours: FLAVOR says open" || fail "flavours: FLAVOR after the switch"
+	check_fails "flavours: the same flavour again: nothing to do" 0 "already builds the open flavour" \
+		"$VC" flavor "$V" open --prefix "$P"
+	check_fails "flavours: an unknown flavour: exit 2" 2 "'closed' is no flavour" "$VC" flavor "$V" closed --prefix "$P"
+	check_fails "flavours: flavor of a version not imported: exit 3" 3 "not a driver tree that vgpu-compat import made" \
+		"$VC" flavor 550.54.99 open --prefix "$P"
+	check_fails "flavours: flavor with a version that is a path: exit 2" 2 "is not a driver version" \
+		"$VC" flavor ../../etc open --prefix "$P"
+	# What DKMS builds: our Makefile and dkms.conf both follow FLAVOR.
+	grep -q 'BUILT_MODULE_LOCATION\[0\]="\.\./build\.nvc-${kernelver}/${nvc_kdir}/"' "$T/dkms.conf" &&
+		pass "flavours: dkms.conf takes the modules from the flavour's tree" || fail "flavours: dkms.conf module location"
+	for fl in open proprietary; do
+		printf '%s\n' "$fl" >"$T/FLAVOR"
+		# as DKMS reads it: $dkms_tree/<name>/<version>/source is the tree
+		got=$(dkms_tree=$W/dt bash -c 'mkdir -p "$dkms_tree/nvidia-vgpu-compat/$2" && ln -sfn "$1" "$dkms_tree/nvidia-vgpu-compat/$2/source" && . "$1/dkms.conf" && echo "${BUILT_MODULE_LOCATION[0]} ${BUILT_MODULE_LOCATION[1]}"' _ "$T" "$V" 2>&1)
+		want=kernel; [ $fl = proprietary ] || want=kernel-open
+		[ "$got" = "../build.nvc-/$want/ ../build.nvc-/$want/" ] && pass "flavours: dkms.conf with FLAVOR $fl: modules from $want/" ||
+			fail "flavours: dkms.conf with FLAVOR $fl: '$got'"
+		make -n -C "$T" KVER=0 KDIR=/nonexistent modules >"$W/mk.log" 2>&1 || :
+		grep -q "apply --if-changed $want\$" "$W/mk.log" && grep -q "make -C $want " "$W/mk.log" &&
+			pass "flavours: Makefile with FLAVOR $fl builds $want/" || { fail "flavours: Makefile with FLAVOR $fl"; sed 's/^/    | /' "$W/mk.log" | head -n 8; }
+	done
+	printf 'closed\n' >"$T/FLAVOR"
+	make -C "$T" KVER=0 KDIR="$T" modules >"$W/mk.log" 2>&1 && rc=0 || rc=$?
+	[ "$rc" = 2 ] && grep -q "FLAVOR says 'closed': proprietary or open" "$W/mk.log" &&
+		pass "flavours: a bad FLAVOR stops the build with its reason" || fail "flavours: bad FLAVOR (make exit $rc)"
+	# preflight judges the flavour DKMS builds, and says which one a GPU needs
+	printf 'open\n' >"$T/FLAVOR"
+	"$VC" preflight --kernel "$(kernel_build 6.1)" --driver "$T" >"$W/pf.log" 2>&1 || :
+	grep -q "^driver $V: $T/kernel-open\$" "$W/pf.log" &&
+		grep -q "^  flavour: open (kernel-open/); the proprietary flavour is there too: vgpu-compat flavor $V proprietary\$" "$W/pf.log" &&
+		grep -q "GPUs from Blackwell on are driven only by the open modules" "$W/pf.log" &&
+		pass "flavours: preflight judges kernel-open/ with FLAVOR open, and says when open is needed" ||
+		{ fail "flavours: preflight with FLAVOR open"; sed 's/^/    | /' "$W/pf.log" | head -n 12; }
+	printf 'proprietary\n' >"$T/FLAVOR"
+	check "flavours: import --flavor open of a .run" "$VC" import "$RUN" --prefix "$W/p-open" --flavor open --no-dkms
+	[ "$(cat "$W/p-open/nvidia-vgpu-compat-$V/FLAVOR" 2>/dev/null)" = open ] && pass "flavours: --flavor open recorded" ||
+		fail "flavours: --flavor open not recorded"
+	# A driver without kernel-open/ (535 has none): no open flavour.
+	D5=NVIDIA-Linux-x86_64-535.161.05-vgpu-kvm
+	bad_args="--flavor open --no-dkms"
+	bad "flavours: import --flavor open of a driver without kernel-open/: exit 4" "$FIXTURES/$D5" \
+		'has no kernel-open/ tree, so no open flavour' 4
+	check "flavours: import of a driver without kernel-open/" "$VC" import "$FIXTURES/$D5" --prefix "$W/p-535" --no-dkms
+	check_fails "flavours: flavor open on it: exit 4" 4 'has no open flavour' \
+		"$VC" flavor 535.161.05 open --prefix "$W/p-535"
+	# A kernel-open/ that no rule makes whole: refused with --flavor open,
+	# left out (with a warning) otherwise.
+	O=$W/open-residue/$D
+	fixture_copy "$D" "$O"
+	printf 'void *nvc_t40(struct device *d) { return (void *)d->bus->iommu_ops; }\n' >>"$O/kernel-open/nvidia/nv.c"
+	bad "flavours: --flavor open, kernel-open/ with residue: exit 5" "$O" 'the open flavour.s kernel-open/ cannot be rewritten' 5
+	bad_args=
+	"$VC" import "$O" --prefix "$W/p-res" --no-dkms >"$W/res.log" 2>&1 &&
+		grep -q "warning: driver $V: the open flavour's kernel-open/ cannot be rewritten" "$W/res.log" &&
+		[ -f "$W/p-res/nvidia-vgpu-compat-$V/kernel/Kbuild" ] && [ ! -e "$W/p-res/nvidia-vgpu-compat-$V/kernel-open" ] &&
+		pass "flavours: proprietary import, kernel-open/ with residue: left out, with a warning" ||
+		{ fail "flavours: proprietary import with a bad kernel-open/"; sed 's/^/    | /' "$W/res.log"; }
+fi

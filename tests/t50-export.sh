@@ -6,6 +6,7 @@
 # (what .run --apply-patch does); each result equals what apply produces.
 # 580.65.05 is the fixture with NVIDIA's kernel-open lines at the nvidia/
 # sites: its series has semantic-patch results (0151) and 0152's 580 variant.
+# 550.54.16's kernel-open/ (the open flavour): export --flavor open.
 set -eu
 . "$(dirname "$0")/lib/common.sh"
 W=$NVC_OUT/t50
@@ -63,6 +64,42 @@ for V in 550.54.16 535.161.05 580.65.05; do
 		pass "$V: patch -p1 applies the single patch (as --apply-patch does)" || { fail "$V: patch -p1"; cat "$W/p.log"; }
 	same_tree "$ref" "$r" && pass "$V: single-patch result equals apply" || { fail "$V: single-patch result differs"; head -n 20 "$W/diff.log"; }
 done
+
+# --- the open flavour (issue 12): a series for kernel-open/, that applies the
+# same three ways to the pristine driver and equals apply on kernel-open/
+# (kernel/ untouched).
+V=550.54.16 D=NVIDIA-Linux-x86_64-550.54.16-vgpu-kvm
+ref=$W/open-ref/$D
+fixture_copy "$D" "$ref"
+"$VC" apply "$ref/kernel-open" >/dev/null
+for fmt in quilt mbox run-patch; do
+	check "$V open: export --flavor open --format $fmt" \
+		"$VC" export --driver "$FIXTURES/$D" --flavor open --format "$fmt" --out "$W/open-$fmt"
+done
+if ! grep -q '^+++ b/kernel-open/' "$W/open-run-patch/nvidia-vgpu-compat-$V-open.patch" 2>/dev/null ||
+   grep -q '^+++ b/kernel/' "$W/open-run-patch/nvidia-vgpu-compat-$V-open.patch"; then
+	fail "$V open: the single patch does not change kernel-open/ only"
+else
+	pass "$V open: the single patch changes kernel-open/ only"
+fi
+q=$W/open-q/$D
+fixture_copy "$D" "$q"
+(cd "$q" && QUILT_PATCHES="$W/open-quilt/patches-open" quilt push -a -q) >"$W/quilt.log" 2>&1 &&
+	pass "$V open: quilt push -a applies the series" || { fail "$V open: quilt push -a"; cat "$W/quilt.log"; }
+same_tree "$ref" "$q" && pass "$V open: quilt result equals apply on kernel-open/" || { fail "$V open: quilt result differs"; head -n 20 "$W/diff.log"; }
+g=$W/open-g/$D
+fixture_copy "$D" "$g"
+(cd "$g" && git init -q && git add -A && git -c user.name=t -c user.email=t@t commit -qm pristine &&
+ git -c user.name=t -c user.email=t@t am -q "$W/open-mbox/nvidia-vgpu-compat-$V-open.mbox") >"$W/am.log" 2>&1 &&
+	pass "$V open: git am applies the mbox" || { fail "$V open: git am"; cat "$W/am.log"; }
+same_tree "$ref" "$g" && pass "$V open: git am result equals apply on kernel-open/" || { fail "$V open: git am result differs"; head -n 20 "$W/diff.log"; }
+r=$W/open-r/$D
+fixture_copy "$D" "$r"
+(cd "$r" && patch -p1 -s --fuzz=0 <"$W/open-run-patch/nvidia-vgpu-compat-$V-open.patch") >"$W/p.log" 2>&1 &&
+	pass "$V open: patch -p1 applies the single patch" || { fail "$V open: patch -p1"; cat "$W/p.log"; }
+same_tree "$ref" "$r" && pass "$V open: single-patch result equals apply on kernel-open/" || { fail "$V open: single-patch result differs"; head -n 20 "$W/diff.log"; }
+check_fails "export --flavor open of a driver without kernel-open/: exit 4" 4 'has no kernel-open/ tree' \
+	"$VC" export --driver "$FIXTURES/NVIDIA-Linux-x86_64-535.161.05-vgpu-kvm" --flavor open --format quilt --out "$W/x5"
 
 check_fails "export of an already patched tree is refused: exit 5" 5 'already patched' \
 	"$VC" export --driver "$W/550.54.16-ref/NVIDIA-Linux-x86_64-550.54.16-vgpu-kvm" --format quilt --out "$W/x"

@@ -83,12 +83,19 @@ usage() {
 usage: $prog COMMAND [ARGS]
 
   import <NVIDIA-...-vgpu-kvm.run | extracted driver dir> [--prefix DIR]
-         [--kernel RELEASE]... [--no-dkms] [--allow-non-vgpu (with --no-dkms)]
+         [--flavor proprietary|open] [--kernel RELEASE]... [--no-dkms]
+         [--allow-non-vgpu (with --no-dkms)]
         Check the driver (without running the .run) and create the DKMS source
         tree DIR/nvidia-vgpu-compat-<version> (DIR defaults to /usr/src), its
-        kernel/ rewritten once for every kernel; into /usr/src as root, also
-        register it with DKMS and build and install the modules for the
-        running kernel or each --kernel.
+        kernel/ (and kernel-open/, from 550 on) rewritten once for every
+        kernel; DKMS builds the --flavor (default proprietary: kernel/);
+        into /usr/src as root, also register it with DKMS and build and
+        install the modules for the running kernel or each --kernel.
+  flavor <version> [proprietary|open] [--prefix DIR] [--kernel RELEASE]...
+        Show which flavour DKMS builds, or switch: rebuild and reinstall
+        through DKMS for every kernel the modules are installed for; a
+        kernel keeps its modules until the new ones built (exit 7 and
+        nothing changed when they do not build).
   apply <driver kernel/ dir> [--kernel <kernel build dir>] [--dry-run] [--allow-foreign-tree]
         [--allow-non-vgpu] [--if-changed]
         Patch the tree for every kernel; all or nothing; idempotent.  Refuses
@@ -102,8 +109,9 @@ usage: $prog COMMAND [ARGS]
         One line per known kernel break: needed, fixed-natively, applied,
         not-applicable or conflict; then any residue.
   export --driver <driver dir or kernel/ dir> --format quilt|mbox|run-patch --out <dir>
-        [--allow-non-vgpu]
-        Write the series this driver needs, for distribution maintainers.
+        [--flavor proprietary|open] [--allow-non-vgpu]
+        Write the series this driver needs, for distribution maintainers
+        (--flavor open: for its kernel-open/ tree).
         --allow-non-vgpu: also take an NVIDIA tree without nvidia-vgpu-vfio/
         (a distribution's nvidia.ko sources).
   probe --kernel <kernel build dir>
@@ -112,8 +120,9 @@ usage: $prog COMMAND [ARGS]
         Before a reboot: will the installed driver build and load on a kernel?
   version
 
-Exit status: 0 ok, 2 usage, 3 bad input, 4 unsupported driver, 5 patch does not
-apply or residue, 6 cannot write, 7 kernel problem, 1 internal error.
+Exit status: 0 ok, 2 usage, 3 bad input, 4 unsupported driver (or flavour), 5 patch
+does not apply or residue, 6 cannot write, 7 kernel problem (flavor: does not
+build), 1 internal error.
 EOF
 	said
 	exit 2

@@ -8,10 +8,11 @@
 # export
 
 # The compat layer as a patch that creates kernel/nvidia-vgpu-compat/...
+# (kernel-open/... for the open flavour: $ex_top)
 compat_layer_diff() {
 	(cd "$NVC_COMPAT" && find . -type f ! -name '*.o' | sed 's|^\./||' | LC_ALL=C sort) |
 	while read -r f; do
-		diff -u --label /dev/null --label "b/kernel/$NVC_TREE_DIR/$f" \
+		diff -u --label /dev/null --label "b/$ex_top/$NVC_TREE_DIR/$f" \
 			/dev/null "$NVC_COMPAT/$f" || true
 	done
 }
@@ -53,9 +54,11 @@ export_put() {
 }
 
 cmd_export() {
-	drv='' fmt='' out='' allow_non_vgpu=0
+	drv='' fmt='' out='' allow_non_vgpu=0 flavor=''
 	while [ $# -gt 0 ]; do
 		case $1 in
+		--flavor) [ $# -ge 2 ] || usage; flavor=$2; shift 2 ;;
+		--flavor=*) flavor=${1#*=}; shift ;;
 		--driver) [ $# -ge 2 ] || usage; drv=$2; shift 2 ;;
 		--format) [ $# -ge 2 ] || usage; fmt=$2; shift 2 ;;
 		--out) [ $# -ge 2 ] || usage; out=$2; shift 2 ;;
@@ -65,7 +68,19 @@ cmd_export() {
 	done
 	[ -n "$drv" ] && [ -n "$fmt" ] && [ -n "$out" ] || usage
 	case $fmt in quilt|mbox|run-patch) ;; *) usage ;; esac
+	case $flavor in ''|proprietary|open) ;; *) die 2 "--flavor $flavor: proprietary or open" ;; esac
 	kd=$(kdir_of "$drv")
+	# The open flavour: the driver's kernel-open/ (or that directory given
+	# itself); the series then patches kernel-open/..., its files named -open.
+	if [ "$flavor" = open ] && [ "${kd##*/}" != kernel-open ]; then
+		[ -f "$drv/kernel-open/Kbuild" ] ||
+			die 4 "$drv has no kernel-open/ tree, so no open flavour (NVIDIA ships one from branch 550 on); pass the driver's top directory"
+		kd=$drv/kernel-open
+	elif [ "$flavor" = proprietary ] && [ "${kd##*/}" = kernel-open ]; then
+		die 2 "--flavor proprietary: $drv is the open flavour's kernel-open/; pass the driver's top directory"
+	fi
+	ex_top=kernel ex_sfx=''
+	[ "${kd##*/}" != kernel-open ] || ex_top=kernel-open ex_sfx=-open
 	check_kernel_tree "$kd"
 	lock_tree "$kd" shared
 	refuse_interrupted "$kd"
@@ -119,12 +134,12 @@ cmd_export() {
 			echo "---"
 			[ "$n" != 0000-compat-layer ] || compat_layer_diff
 			for f in $(targets "$p"); do
-				diff -u --label "a/kernel/$f" --label "b/kernel/$f" \
+				diff -u --label "a/$ex_top/$f" --label "b/$ex_top/$f" \
 					"$tmp/pre/$f" "$stage/$f" || true
 			done
 			# A generated patch: apply keeps it in the layer, so does the series.
 			case $p in "$tmp/cocci/"*)
-				diff -u --label /dev/null --label "b/kernel/$NVC_TREE_DIR/cocci/$n.patch" \
+				diff -u --label /dev/null --label "b/$ex_top/$NVC_TREE_DIR/cocci/$n.patch" \
 					/dev/null "$p" || true
 			esac
 		} >"$tmp/$n.patch"
@@ -132,18 +147,19 @@ cmd_export() {
 
 	case $fmt in
 	quilt)
-		mkdir -p "$out/patches"
-		: >"$out/patches/series"
+		qd=patches$ex_sfx
+		mkdir -p "$out/$qd"
+		: >"$out/$qd/series"
 		while read -r n; do
-			cp "$tmp/$n.patch" "$out/patches/$n.patch"
-			echo "$n.patch" >>"$out/patches/series"
+			cp "$tmp/$n.patch" "$out/$qd/$n.patch"
+			echo "$n.patch" >>"$out/$qd/series"
 		done <"$ser"
-		export_put patches
-		say "wrote $fin/patches/series for driver $ver ($(wc -l <"$ser" | tr -d ' ') patches): cd <driver top dir> && QUILT_PATCHES=$fin/patches quilt push -a"
+		export_put "$qd"
+		say "wrote $fin/$qd/series for driver $ver ($(wc -l <"$ser" | tr -d ' ') patches): cd <driver top dir> && QUILT_PATCHES=$fin/$qd quilt push -a"
 		;;
 	mbox)
 		total=$(wc -l <"$ser" | tr -d ' ') i=0
-		f=$out/nvidia-vgpu-compat-$ver.mbox
+		f=$out/nvidia-vgpu-compat-$ver$ex_sfx.mbox
 		: >"$f"
 		# shellcheck disable=SC2094
 		while read -r n; do
@@ -160,7 +176,7 @@ cmd_export() {
 		say "wrote $fin/${f##*/} for driver $ver: git am $fin/${f##*/}"
 		;;
 	run-patch)
-		f=$out/nvidia-vgpu-compat-$ver.patch
+		f=$out/nvidia-vgpu-compat-$ver$ex_sfx.patch
 		# shellcheck disable=SC2094
 		{
 			echo "nvidia-vgpu-compat $NVC_TOOL_VERSION: kernel compatibility patches for NVIDIA vGPU-KVM driver $ver."

@@ -246,11 +246,56 @@ stamp_ok() {
 	fi
 }
 
+# The flavours of a vGPU-KVM driver (from branch 550 on, NVIDIA's .run
+# ships both trees): proprietary = kernel/ (nvidia.ko under NVIDIA's
+# licence; what hosts with GPUs before Blackwell use), open = kernel-open/
+# (nvidia.ko "Dual MIT/GPL", NVIDIA's open kernel modules, which Blackwell
+# and later GPUs need).  The DKMS tree keeps both, each rewritten, and its
+# FLAVOR file says which one DKMS builds (our Makefile and dkms.conf read it).
+flavor_dir() { # flavor_dir FLAVOR -> the tree's directory name
+	case $1 in open) echo kernel-open ;; *) echo kernel ;; esac
+}
+
+# import_open: the open flavour's tree, $tmp/x/kernel-open, when the driver
+# has one, rewritten the way apply rewrites a tree (apply runs on it, in a
+# process of its own: its own temporary files and state).  $open_done:
+# what that did (empty: the driver has no open tree, or it was left out).
+import_open() {
+	open_kd=$tmp/x/kernel-open open_done='' open_note=''
+	if [ ! -f "$open_kd/Kbuild" ] || [ ! -d "$open_kd/nvidia" ]; then
+		[ "$flavor" = proprietary ] ||
+			die 4 "driver $ver has no kernel-open/ tree, so no open flavour (NVIDIA ships one from branch 550 on); import it with --flavor proprietary. Nothing was installed."
+		open_note=" (the driver has no kernel-open/)"
+		return 0
+	fi
+	io_v=$(driver_version "$open_kd")
+	[ "$io_v" = "$ver" ] ||
+		die 3 "'$src': kernel-open/ is driver '$io_v', kernel/ is $ver; the file is corrupt or not NVIDIA's. Nothing was installed."
+	io_rc=0
+	(unset NVC_ARGV; exec sh "$self" apply "$open_kd") >"$tmp/open.log" 2>&1 || io_rc=$?
+	if [ $io_rc != 0 ]; then
+		io_why=$(sed -n 's/^[^:]*: error: //p' "$tmp/open.log" | head -n 1)
+		[ -n "$io_why" ] || io_why=$(tail -n 1 "$tmp/open.log")
+		if [ "$flavor" = open ]; then
+			sed 's/^/  /' "$tmp/open.log" >&2
+			die $io_rc "driver $ver: the open flavour's kernel-open/ cannot be rewritten: $io_why. Nothing was installed."
+		fi
+		warn "driver $ver: the open flavour's kernel-open/ cannot be rewritten ($io_why): it is left out; the proprietary flavour is imported"
+		open_note=" (kernel-open/ left out: see the warning above)"
+		return 0
+	fi
+	write_stamp "$open_kd" || tmp_full "the stamp of kernel-open/"
+	open_done=$(sed -n 's/^done: \(.*\)/rewritten too (\1)/p; s/^nothing to do: .*(\(.*\))$/already handles every known kernel change (\1)/p' "$tmp/open.log" | head -n 1)
+	[ -n "$open_done" ] || open_done="rewritten too"
+}
+
 cmd_import() {
-	src='' prefix=/usr/src force=0 dkms=auto kernels='' allow_non_vgpu=0
+	src='' prefix=/usr/src force=0 dkms=auto kernels='' allow_non_vgpu=0 flavor=proprietary
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--no-dkms) dkms=no; shift ;;
+		--flavor) [ $# -ge 2 ] || usage; flavor=$2; shift 2 ;;
+		--flavor=*) flavor=${1#*=}; shift ;;
 		--kernel) [ $# -ge 2 ] || usage; kernels="$kernels $2"; shift 2 ;;
 		--prefix) [ $# -ge 2 ] || usage; prefix=$2; shift 2 ;;
 		--prefix=*) prefix=${1#*=}; shift ;;
@@ -261,6 +306,7 @@ cmd_import() {
 		esac
 	done
 	[ -n "$src" ] || usage
+	case $flavor in proprietary|open) ;; *) die 2 "--flavor $flavor: proprietary or open" ;; esac
 	# A tree without nvidia-vgpu-vfio/ (a distribution's nvidia.ko sources,
 	# for benches and tests) has nothing DKMS could install.
 	[ "$allow_non_vgpu" = 0 ] || [ "$dkms" = no ] ||
@@ -278,6 +324,14 @@ cmd_import() {
 		refuse_interrupted "$kd"
 		copy_checked "$kd" "$tmp/x/kernel" "'$src'"
 		exec 9<&-
+		# the open flavour's tree beside it (a driver directory, not a
+		# kernel/ directory given alone)
+		if [ "$kd" = "$src/kernel" ] && [ -f "$src/kernel-open/Kbuild" ] && [ -d "$src/kernel-open/nvidia" ]; then
+			lock_tree "$src/kernel-open" shared
+			refuse_interrupted "$src/kernel-open"
+			copy_checked "$src/kernel-open" "$tmp/x/kernel-open" "'$src/kernel-open'"
+			exec 9<&-
+		fi
 	else
 		run_extract "$src" "$tmp/x"
 	fi
@@ -304,6 +358,7 @@ cmd_import() {
 	# only checks that it is unchanged (.nvc-rewritten) and runs the probes.
 	cocci_layer
 	stage_layer "$kd"
+	import_open
 
 	# Our own files (compat/, patches/, scripts/, ...: DKMS and the kernel
 	# hook run them as root), from a checkout that may be a user's: copied
@@ -348,6 +403,8 @@ cmd_import() {
 			"$tmp/own/Kbuild" "$tmp/own/Makefile" "$new/" &&
 	       sed "s/@DRIVER_VERSION@/$ver/g" "$tmp/own/dkms.conf" >"$new/dkms.conf" &&
 	       printf '%s\n' "$ver" >"$new/DRIVER_VERSION" &&
+	       printf '%s\n' "$flavor" >"$new/FLAVOR" &&
+	       { [ -z "$open_done" ] || cp -pR "$open_kd" "$new/kernel-open"; } &&
 	       dkms_makefile >"$new/dkms-build.mk"; } 2>"$tmp/err"; then
 		rm -rf "$new"
 		[ $made_prefix = 0 ] || rmdir "$prefix" 2>/dev/null || true
@@ -363,6 +420,12 @@ cmd_import() {
 		say "imported $what $ver into $dest, its kernel/ rewritten for the new kernel APIs ($(summary))"
 	else
 		say "imported $what $ver into $dest; it already handles every known kernel change ($(summary))"
+	fi
+	[ -z "$open_done" ] || say "the open flavour's kernel-open/ $open_done"
+	if [ -n "$open_done" ]; then
+		say "DKMS builds the $flavor flavour ($(flavor_dir "$flavor")/); switch with: vgpu-compat flavor $ver proprietary|open"
+	else
+		say "DKMS builds the $flavor flavour ($(flavor_dir "$flavor")/)$open_note"
 	fi
 	# Into /usr/src as root with DKMS present: register and build right away
 	# (the running kernel, or each --kernel), as the Debian package promises.

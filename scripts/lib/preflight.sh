@@ -147,6 +147,23 @@ pf_say_wrapped() { # a paragraph, folded and indented by two spaces
 }
 
 # pf_driver DIR EXPLICIT: the report of one driver; sets pf_code and pf_why.
+# pf_flavor_say: which flavour DKMS builds, and when the other one is the
+# right one (said plainly: which GPU needs which, NVIDIA's README lists).
+pf_flavor_say() {
+	if [ -f "$pf_top/kernel-open/Kbuild" ]; then
+		pf_other=open; [ "$pf_flavor" = proprietary ] || pf_other=proprietary
+		echo "  flavour: $pf_flavor ($(flavor_dir "$pf_flavor")/); the $pf_other flavour is there too: vgpu-compat flavor ${pf_ver:-<version>} $pf_other"
+	else
+		echo "  flavour: $pf_flavor (kernel/); the driver has no kernel-open/, so no open flavour"
+	fi
+	pf_gpus=$(for pf_d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$pf_d/vendor" 2>/dev/null)" = 0x10de ] || continue
+		case $(cat "$pf_d/class" 2>/dev/null) in 0x03*) ;; *) continue ;; esac
+		printf ' 10de:%s (%s)' "$(sed 's/^0x//' "$pf_d/device")" "${pf_d##*/}"
+	done)
+	pf_say_wrapped "Which flavour a GPU needs: GPUs from Blackwell on are driven only by the open modules (the open flavour); Maxwell, Pascal and Volta only by the proprietary ones; Turing, Ampere, Ada and Hopper by both. NVIDIA's README (its list of supported GPUs) says which generation a device ID is.${pf_gpus:+ NVIDIA GPUs here:$pf_gpus.}"
+}
+
 pf_driver() {
 	pf_top=$1
 	# A kernel/ dir inside a DKMS tree or a driver's top dir: judge the tree.
@@ -158,6 +175,12 @@ pf_driver() {
 	pf_isdkms=0
 	if [ -f "$pf_top/dkms.conf" ] && grep -q '^PACKAGE_NAME="nvidia-vgpu-compat"' "$pf_top/dkms.conf"; then
 		pf_isdkms=1
+	fi
+	# A DKMS tree: the flavour DKMS builds is the tree to judge.
+	pf_flavor=''
+	if [ $pf_isdkms = 1 ]; then
+		pf_flavor=$(flavor_read "$pf_top")
+		[ "$pf_flavor" != open ] || pf_kd=$pf_top/kernel-open
 	fi
 	pf_ver=$(cat "$pf_top/DRIVER_VERSION" 2>/dev/null || true)
 	[ -n "$pf_ver" ] || pf_ver=$(driver_version "$pf_kd")
@@ -172,6 +195,7 @@ pf_driver() {
 
 	echo
 	echo "driver ${pf_ver:-of unknown version}: $pf_kd"
+	[ -z "$pf_flavor" ] || pf_flavor_say
 	pf_code=0 pf_why='' pf_class=ok
 	pf_known=1
 	if ! pf_in_range "$pf_rel"; then
