@@ -147,6 +147,10 @@ else
 	[ "$(cat "$T/FLAVOR")" = open ] && pass "flavours: FLAVOR says open" || fail "flavours: FLAVOR after the switch"
 	check_fails "flavours: the same flavour again: nothing to do" 0 "already builds the open flavour" \
 		"$VC" flavor "$V" open --prefix "$P"
+	check_fails "flavours: --kernel for a tree DKMS does not build: exit 7, FLAVOR unchanged" 7 \
+		"DKMS does not build $P/nvidia-vgpu-compat-$V .*nothing was changed" \
+		"$VC" flavor "$V" proprietary --prefix "$P" --kernel 6.1.0-nvc-t40
+	[ "$(cat "$T/FLAVOR")" = open ] && pass "flavours: FLAVOR still open after that" || fail "flavours: FLAVOR changed by a refused switch"
 	check_fails "flavours: an unknown flavour: exit 2" 2 "'closed' is no flavour" "$VC" flavor "$V" closed --prefix "$P"
 	check_fails "flavours: flavor of a version not imported: exit 3" 3 "not a driver tree that vgpu-compat import made" \
 		"$VC" flavor 550.54.99 open --prefix "$P"
@@ -175,7 +179,7 @@ else
 	"$VC" preflight --kernel "$(kernel_build 6.1)" --driver "$T" >"$W/pf.log" 2>&1 || :
 	grep -q "^driver $V: $T/kernel-open\$" "$W/pf.log" &&
 		grep -q "^  flavour: open (kernel-open/); the proprietary flavour is there too: vgpu-compat flavor $V proprietary\$" "$W/pf.log" &&
-		grep -q "GPUs from Blackwell on are driven only by the open modules" "$W/pf.log" &&
+		grep -q "GPUs from Blackwell on are driven only by the" "$W/pf.log" &&
 		pass "flavours: preflight judges kernel-open/ with FLAVOR open, and says when open is needed" ||
 		{ fail "flavours: preflight with FLAVOR open"; sed 's/^/    | /' "$W/pf.log" | head -n 12; }
 	printf 'proprietary\n' >"$T/FLAVOR"

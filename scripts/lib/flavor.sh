@@ -86,8 +86,10 @@ cmd_flavor() {
 		return 0
 	fi
 	# Kernels to rebuild: where DKMS has this version installed, and each
-	# --kernel.
-	if command -v dkms >/dev/null 2>&1 &&
+	# --kernel; only when DKMS builds this very tree (its source link
+	# leads here: a tree under another --prefix is not DKMS's).
+	dkms_src=$(readlink -f "${NVC_DKMS_TREE:-/var/lib/dkms}/nvidia-vgpu-compat/$fv/source" 2>/dev/null || :)
+	if command -v dkms >/dev/null 2>&1 && [ -n "$dkms_src" ] && [ "$dkms_src" = "$(readlink -f "$d")" ] &&
 	   dkms status -m nvidia-vgpu-compat -v "$fv" >"$tmp/dkms.status" 2>/dev/null; then
 		kernels="$(sed -n 's/^[^,]*, \([^,]*\), [^:]*: installed.*/\1/p' "$tmp/dkms.status" | tr '\n' ' ') $kernels"
 		dkms_ok=1
@@ -96,15 +98,13 @@ cmd_flavor() {
 	fi
 	# shellcheck disable=SC2086 # releases: one word each
 	kernels=$(printf '%s\n' $kernels | awk 'NF && !seen[$0]++' | tr '\n' ' ')
+	[ -z "$kernels" ] || [ $dkms_ok = 1 ] ||
+		die 7 "DKMS does not build $d (dkms is not installed, or nvidia-vgpu-compat/$fv is not registered from there), so --kernel cannot be rebuilt; nothing was changed"
 	flavor_write "$d" "$fl" || die 6 "could not write $d/FLAVOR; nothing was changed"
 	if [ -z "$kernels" ]; then
 		say "nvidia-vgpu-compat/$fv: DKMS builds the $fl flavour ($(flavor_dir "$fl")/) from now on; no kernel has its modules installed yet"
 		return 0
 	fi
-	[ $dkms_ok = 1 ] || {
-		flavor_write "$d" "$cur"
-		die 7 "dkms is not installed or does not know nvidia-vgpu-compat/$fv, so --kernel cannot be rebuilt; nothing was changed"
-	}
 	done_k=''
 	for k in $kernels; do
 		say "building the $fl flavour of nvidia-vgpu-compat/$fv for Linux $k (DKMS) ..."
