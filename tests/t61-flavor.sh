@@ -64,7 +64,8 @@ echo "    make install FLAVOR=open for two kernels: $(( $(date +%s) - t0 )) s"
 [ "$(cat "$S/FLAVOR" 2>/dev/null)" = open ] && pass "FLAVOR in $S says open" || fail "FLAVOR in $S: '$(cat "$S/FLAVOR" 2>/dev/null)'"
 for k in $k1 $k2; do
 	[ "$(licences "$k")" = "$OPEN" ] && pass "open flavour installed for $k: $(licences "$k")" ||
-		fail "open flavour for $k: $(licences "$k")"
+		{ fail "open flavour for $k: $(licences "$k")"; ls -la "/lib/modules/$k/updates/dkms/" 2>&1 | sed 's/^/    | /'
+		  for f in "/lib/modules/$k/updates/dkms/"*; do modinfo "$f" 2>&1 | head -n 5 | sed 's/^/    | /'; done; }
 	dkms status -m nvidia-vgpu-compat -v "$V" -k "$k" | grep -q ': installed' &&
 		pass "dkms status: installed for $k" || fail "dkms status for $k"
 	grep -q 'building the open flavour (kernel-open/)' /var/lib/dkms/nvidia-vgpu-compat/"$V/$k"/*/log/make.log &&
