@@ -9,7 +9,11 @@
 #   built           nvidia.ko links; modpost reports no GPL-only symbol use,
 #                   no namespace problem, no undefined symbol; the vermagic
 #                   starts with the kernel's release; the licence is still
-#                   "NVIDIA"
+#                   the sources' own: "NVIDIA", or "Dual MIT/GPL" for the
+#                   open-* rows (Debian's nvidia-open-kernel-source: NVIDIA's
+#                   open nvidia.ko, whose RM Debian builds from NVIDIA's open
+#                   sources into nv-kernel.o_binary; the open flavour of a
+#                   vGPU-KVM .run); GPL-only symbols are fine there
 #   declined-known  it does not build, and tests/matrix.d/declined.tsv says
 #                   why this cell is unsupported on purpose
 #   failed          anything else
@@ -90,7 +94,7 @@ MX_SHARED=${NVC_SHARED:-$TOP/../shared}
 MX_OPEN_DIR=$MX_SHARED/real/kernel-open
 # drivers: roles of tests/setup/nvidia-sources.sh (a package and a suite,
 # the version resolved at setup) or versions already unpacked
-DRIVERS=${NVC_MATRIX_DRIVERS:-tesla535-bookworm tesla535-sid tesla550-sid current-trixie current-bookworm kernel-open}
+DRIVERS=${NVC_MATRIX_DRIVERS:-tesla535-bookworm tesla535-sid tesla550-sid current-trixie current-bookworm open-bookworm open-sid kernel-open}
 KERNELS=${NVC_MATRIX_KERNELS:-6.1 6.12 6.12-trixie 7-prev 7-newest}
 VGPU=${NVC_MATRIX_VGPU:-1}
 MODE=matrix
@@ -437,7 +441,9 @@ pair() {
 		SECS=$(( $(now) - _t0 ))
 		mx_cpu
 		CPU=$((MX_CPU - _c0))
+		MX_PRISTINE=$NVC_CACHE/nvidia/$_d
 		mx_judge_ko "$_tree" "$_rel" "$OUTD/$_cell.log" "$_rc"
+		MX_PRISTINE=
 		mx_judge_conftest "$_tree" "$_k"
 		mx_errors "$OUTD/$_cell.log" "$_tree" >"$OUTD/$_cell.errors"
 		store "$_key" "$_cell"

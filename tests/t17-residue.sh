@@ -227,7 +227,8 @@ for f in "$FIXTURES"/*/; do
 	TREES="$TREES fx:$(basename "$f")"
 	if [ -d "$f/kernel-open" ]; then TREES="$TREES fx:$(basename "$f")/kernel-open"; fi
 done
-for v in $(nvidia_versions); do
+# Debian's open nvidia.ko sources too, where prepared (open-<version>).
+for v in $(nvidia_versions) $(nvidia_open_versions); do
 	[ -d "$(nvidia_src "$v")" ] && TREES="$TREES deb:$v"
 done
 kdir() { # kdir ID: the tree's kernel/ (or kernel-open/) dir, read only

@@ -68,6 +68,38 @@ else
 		fail "0161: without the layer's cmd_symlink no dangling-symlink error in $lo"
 fi
 
+# --- Debian's open nvidia.ko, in every tier (issue 12) -------------------------------
+# nvidia-open-kernel-source (sid): NVIDIA's open nvidia.ko, whose RM Debian
+# builds from NVIDIA's open sources; rewritten by apply and linked for real
+# on 7-newest: modpost clean, vermagic, licence still "Dual MIT/GPL".  Its
+# one open-only break there is 0159 (pci_resize_resource, 6.19).
+ov=$(readlink "$NVC_CACHE/nvidia/open-sid" 2>/dev/null || :)
+if [ -z "$ov" ] || [ ! -f "$NVC_CACHE/nvidia/$ov.ready" ]; then
+	fail "Debian's open nvidia.ko: open-sid is not prepared (tests/setup/nvidia-sources.sh open-sid)"
+elif ! kernel_ready 7-newest; then
+	skip "Debian's open nvidia.ko: kernel tree 7-newest is not prepared"
+else
+	O=$NVC_OUT/t80-open
+	rm -rf "$O"; mkdir -p "$O"
+	NVC_OUT=$O NVC_SKIP_SETUP=1 sh "$TOP/tests/matrix.sh" --drivers open-sid --kernels 7-newest >"$O.out" 2>&1 || :
+	tab=$(printf '\t')
+	n=0
+	while IFS=$tab read -r drv _ rel result detail secs cached _; do
+		n=$((n + 1))
+		[ "$cached" = 1 ] && c=", cached" || c=
+		case $drv:$result in
+		"$ov:built") pass "Debian's open nvidia.ko $ov on $rel: linked ($detail$c)" ;;
+		"$ov +vgpu:built") pass "Debian's open nvidia.ko $ov +vgpu on $rel: $detail$c" ;;
+		*) fail "Debian's open nvidia.ko $drv on $rel: $result: $detail" ;;
+		esac
+		table_row "$drv (Debian open)" "$rel" "$result" "$detail" "$secs${c:+ (cached)}"
+	done <"$O/matrix.tsv"
+	[ "$n" = 2 ] || { fail "Debian's open nvidia.ko: $n cells, want 2 (nvidia and +vgpu)"; tail -n 5 "$O.out"; }
+	grep -q "^applied  0159-pci-resize-exclude-bars$" "$O/matrix/$ov-7-newest.apply" 2>/dev/null &&
+		pass "Debian's open nvidia.ko $ov: 0159 (an open-only break) was applied to it" ||
+		fail "Debian's open nvidia.ko $ov: apply did not name 0159"
+fi
+
 if [ "$NVC_TIER" != full ]; then
 	skip "the matrix is the maintainer tier's (make check-full or make matrix; 50 cells, hours from an empty cache)"
 	exit 0

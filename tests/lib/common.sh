@@ -139,6 +139,15 @@ nvidia_versions() {
 	for _nr in $NVC_NVIDIA_ROLES; do nvidia_version "$_nr"; done | awk '!seen[$0]++'
 }
 nvidia_src() { echo "$NVC_CACHE/nvidia/$(nvidia_version "$1")"; }
+# Debian's open nvidia.ko sources (nvidia-open-kernel-source; prepared by
+# name, tests/setup/all.sh): nvidia_open_versions, those prepared
+NVC_NVIDIA_OPEN_ROLES="open-bookworm open-sid"
+nvidia_open_versions() {
+	for _nr in $NVC_NVIDIA_OPEN_ROLES; do
+		[ -L "$NVC_CACHE/nvidia/$_nr" ] && [ -f "$NVC_CACHE/nvidia/$(readlink "$NVC_CACHE/nvidia/$_nr").ready" ] &&
+			readlink "$NVC_CACHE/nvidia/$_nr"
+	done | awk '!seen[$0]++'
+}
 
 # Table rows for the final report: driver kernel result detail seconds.
 table_row() { printf '%s\t%s\t%s\t%s\t%s\n' "$@" >>"$NVC_OUT/table.tsv"; }

@@ -191,12 +191,20 @@ mx_judge_ko() {
 	fi
 	_vm=$(modinfo -F vermagic "$_tree/nvidia.ko" 2>/dev/null | cut -d' ' -f1)
 	_lic=$(modinfo -F license "$_tree/nvidia.ko" 2>/dev/null)
+	# the licence the sources declare, unchanged: "NVIDIA" (proprietary),
+	# "Dual MIT/GPL" (Debian's nvidia-open-kernel-source)
+	# (nv.c from 550 on, nv-frontend.c in 535)
+	# (nv.c from 550 on, nv-frontend.c in 535), read from the pristine tree
+	# when the caller names it ($MX_PRISTINE), so a rewrite cannot change it
+	_pt=${MX_PRISTINE:-$_tree}
+	_want=$(cat "$_pt/nvidia/nv.c" "$_pt/nvidia/nv-frontend.c" 2>/dev/null |
+		sed -n 's/^MODULE_LICENSE("\([^"]*\)");.*/\1/p' | head -n 1)
 	if [ -n "$_f" ]; then
 		MX_DETAIL=$(mx_short "$_f")
 	elif [ "$_vm" != "$_rel" ]; then
 		MX_DETAIL="vermagic '$_vm', not $_rel"
-	elif [ "$_lic" != NVIDIA ]; then
-		MX_DETAIL="licence '$_lic', not NVIDIA"
+	elif [ "$_lic" != "${_want:-NVIDIA}" ]; then
+		MX_DETAIL="licence '$_lic', not ${_want:-NVIDIA} (the sources' own)"
 	elif [ "$_rc" != 0 ]; then
 		MX_DETAIL="nvidia.ko linked, but make exited $_rc ($_nerr errors)"
 	else

@@ -8,7 +8,8 @@
 #                      6.12-trixie-pve 7-prev-pve (full tier)
 #   nvidia-sources.sh  Debian's NVIDIA kernel sources, each role's newest
 #                      version (tesla535-bookworm tesla535-sid tesla550-sid
-#                      current-trixie current-bookworm)
+#                      current-trixie current-bookworm; open-sid, and in
+#                      the full tier open-bookworm: nvidia-open-kernel-source)
 # Idempotent: with a warm cache it takes a few seconds and downloads nothing.
 set -eu
 
@@ -39,6 +40,13 @@ else
 	run kernels.sh 6.12-trixie 7-newest-pve
 fi
 run nvidia-sources.sh
+# Debian's open nvidia.ko sources: the newest in CI (t80 links it), both
+# in the full tier (the matrix)
+if [ "${NVC_TIER:-ci}" = full ]; then
+	run nvidia-sources.sh open-bookworm open-sid
+else
+	run nvidia-sources.sh open-sid
+fi
 
 echo "[all] summary (NVC_CACHE=$NVC_CACHE):"
 printf '%s' "$SUMMARY" | sed 's/^/[all]   /'
@@ -47,7 +55,8 @@ for id in 6.1 6.12 6.12-trixie 7-prev 7-newest 6.12-trixie-pve 7-prev-pve 7-newe
 	printf '[all]   kernel %-11s %-24s %s\n' "$id" "$(cat "$NVC_CACHE/kernels/$id/release")" \
 		"$(sed -n 1p "$NVC_CACHE/kernels/$id/packages")"
 done
-for role in tesla535-bookworm tesla535-sid tesla550-sid current-trixie current-bookworm; do
+for role in tesla535-bookworm tesla535-sid tesla550-sid current-trixie current-bookworm open-bookworm open-sid; do
+	[ -L "$NVC_CACHE/nvidia/$role" ] || continue
 	printf '[all]   nvidia %-17s %s\n' "$role" "$(cat "$NVC_CACHE/nvidia/$(readlink "$NVC_CACHE/nvidia/$role").ready")"
 done
 printf '[all]   cache size: %s\n' "$(du -sh "$NVC_CACHE" 2>/dev/null | cut -f1)"

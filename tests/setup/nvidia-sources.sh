@@ -12,8 +12,14 @@
 #   tesla550-sid      nvidia-tesla-550-kernel-source   sid
 #   current-trixie    nvidia-kernel-source             trixie
 #   current-bookworm  nvidia-kernel-source             bookworm
+#   open-bookworm     nvidia-open-kernel-source        bookworm (contrib)
+#   open-sid          nvidia-open-kernel-source        sid (contrib)
+# The open-* roles (NVIDIA's open nvidia.ko, "Dual MIT/GPL", its RM prebuilt
+# from NVIDIA's open sources by Debian as nv-kernel.o_binary) are prepared
+# only when named; no role argument means the first five.
 #
-# Result: $NVC_CACHE/nvidia/<VERSION>/ is the driver's kernel directory
+# Result: $NVC_CACHE/nvidia/<VERSION>/ (open-<VERSION>/ for the open-* roles:
+# Debian has both flavours of 550.163.01) is the driver's kernel directory
 # (Kbuild, Makefile, conftest.sh, nvidia/, ...: modules/<name>/ of the .deb's
 # /usr/src/<name>.tar.xz), VERSION its upstream version (NV_VERSION_STRING),
 # and $NVC_CACHE/nvidia/<ROLE> a symlink to it.  The tree is pristine and its
@@ -46,16 +52,20 @@ die() {
 }
 
 ROLES_ALL="tesla535-bookworm tesla535-sid tesla550-sid current-trixie current-bookworm"
+ROLES_OPEN="open-bookworm open-sid"
 
-# spec ROLE: sets PKG and SUITE
+# spec ROLE: sets PKG, SUITE and KEY (the cache directory's prefix)
 spec() {
+	KEY=
 	case $1 in
+	open-bookworm) PKG=nvidia-open-kernel-source SUITE=bookworm KEY=open- ;;
+	open-sid) PKG=nvidia-open-kernel-source SUITE=sid KEY=open- ;;
 	tesla535-bookworm) PKG=nvidia-tesla-535-kernel-source SUITE=bookworm ;;
 	tesla535-sid) PKG=nvidia-tesla-535-kernel-source SUITE=sid ;;
 	tesla550-sid) PKG=nvidia-tesla-550-kernel-source SUITE=sid ;;
 	current-trixie) PKG=nvidia-kernel-source SUITE=trixie ;;
 	current-bookworm) PKG=nvidia-kernel-source SUITE=bookworm ;;
-	*) die "unknown NVIDIA source role '$1' (known: $ROLES_ALL)" ;;
+	*) die "unknown NVIDIA source role '$1' (known: $ROLES_ALL $ROLES_OPEN)" ;;
 	esac
 }
 
@@ -64,7 +74,7 @@ resolve() {
 	VER=$(nvc_apt_cache madison "$PKG" | awk -F' [|] ' -v s="$SUITE" '
 		{ gsub(/^ +| +$/, "", $2); split($3, a, " "); split(a[2], b, "/") }
 		b[1] == s { print $2 }' | sort -rV | head -n 1)
-	[ -n "$VER" ] || die "$1: no $PKG in $SUITE (non-free) of $NVC_APT_MIRROR"
+	[ -n "$VER" ] || die "$1: no $PKG in $SUITE (non-free / contrib) of $NVC_APT_MIRROR"
 	ID=${VER#*:}
 	ID=${ID%%-*}
 }
@@ -94,7 +104,7 @@ for role in $IDS; do
 		continue
 	fi
 	resolve "$role"
-	id=$ID
+	id=$KEY$ID
 	dest=$NDIR/$id
 	ln -sfn "$id" "$NDIR/$role"
 	if [ -f "$dest.ready" ] && [ -d "$dest" ] &&
@@ -130,8 +140,8 @@ for role in $IDS; do
 	for f in Makefile conftest.sh nvidia; do
 		[ -e "$tree/$f" ] || die "$deb: $tree has no $f"
 	done
-	grep -qF "NV_VERSION_STRING=\\\"$id\\\"" "$tree/Kbuild" ||
-		die "$deb: Kbuild does not say version $id"
+	grep -qF "NV_VERSION_STRING=\\\"$ID\\\"" "$tree/Kbuild" ||
+		die "$deb: Kbuild does not say version $ID"
 	mv "$tree" "$TMP_TREE/tree"
 	rm -rf "$TMP_TREE/modules"
 	(cd "$TMP_TREE/tree" && find . -type f -print | LC_ALL=C sort | sed 's/^\.\///' |
