@@ -156,6 +156,10 @@ else
 		"$VC" flavor 550.54.99 open --prefix "$P"
 	check_fails "flavours: flavor with a version that is a path: exit 2" 2 "is not a driver version" \
 		"$VC" flavor ../../etc open --prefix "$P"
+	chmod g+w "$T"
+	check_fails "flavours: a tree others may write: exit 6, FLAVOR unchanged" 6 "or a group or others may write it" \
+		"$VC" flavor "$V" proprietary --prefix "$P"
+	chmod g-w "$T"
 	# What DKMS builds: our Makefile and dkms.conf both follow FLAVOR.
 	grep -q 'BUILT_MODULE_LOCATION\[0\]="\.\./build\.nvc-${kernelver}/${nvc_kdir}/"' "$T/dkms.conf" &&
 		pass "flavours: dkms.conf takes the modules from the flavour's tree" || fail "flavours: dkms.conf module location"

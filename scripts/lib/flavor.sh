@@ -72,8 +72,9 @@ cmd_flavor() {
 		die 3 "$d/$(flavor_dir "$fl"): $stamp_why; import the driver again (vgpu-compat import --force)"
 	# Root changes what DKMS and the kernel hook build as root: the tree
 	# must be root's (import made it so), as every file in it.
-	if [ "$(stat -c %u "$d")" != "$(id -u)" ] || [ -n "$(find "$d" -maxdepth 1 -name FLAVOR ! -type f -print)" ]; then
-		die 6 "$d is not owned by $(id -un) or its FLAVOR is not a plain file; import the driver again as root"
+	if [ "$(stat -c %u "$d")" != "$(id -u)" ] || [ -n "$(find "$d" -maxdepth 0 -perm /022 -print)" ] ||
+	   [ -n "$(find "$d" -maxdepth 1 -name FLAVOR ! -type f -print)" ]; then
+		die 6 "$d is not $(id -un)'s alone (another owner, or a group or others may write it), or its FLAVOR is not a plain file; nothing was changed: import the driver again (vgpu-compat import --force)"
 	fi
 	mktmp
 	if command -v flock >/dev/null 2>&1; then
