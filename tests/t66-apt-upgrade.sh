@@ -3,7 +3,8 @@
 # The kernel upgrade as a host goes through it, under real apt, in Debian
 # chroots made with debootstrap from the machine's mirror (tests/lib/chroot.sh):
 # trixie (the base of Proxmox VE 9) with the 580.65.05 fixture (vGPU 19) and
-# bookworm (Proxmox VE 8) with 550.54.16 (vGPU 17).  In each:
+# bookworm (Proxmox VE 8) with 550.54.16 (vGPU 17) in its open flavour
+# (kernel-open/: nvidia.ko "Dual MIT/GPL", import --flavor open).  In each:
 #   - the suite's own kernel A (linux-image-amd64 of SUITE) and its headers,
 #     then our .deb through apt (its Depends: dkms, coccinelle, ...), then
 #     "vgpu-compat import <fixture>.run": DKMS builds for A with the suite's
@@ -64,14 +65,18 @@ mods_of() { find "$R/lib/modules/$1/updates/dkms" -name 'nvidia*.ko*' 2>/dev/nul
 # dkms_installed REL: dkms status says installed for REL
 dkms_installed() { in_root dkms status -m nvidia-vgpu-compat -k "$1" | grep -F ", $1, " | grep -q ': installed'; }
 # built_for REL WHAT: both modules, vermagic REL, dkms installed
+# (and nvidia.ko of the flavour imported, $FL: its licence)
 built_for() {
 	_m=$(mods_of "$1")
 	_f=$(printf '%s\n' "$_m" | grep -F /nvidia-vgpu-vfio.ko | head -n 1)
 	_vm=$(in_root modinfo -F vermagic "${_f#"$R"}" | cut -d' ' -f1)
-	if [ "$(printf '%s\n' "$_m" | grep -c .)" = 2 ] && [ "$_vm" = "$1" ] && dkms_installed "$1"; then
-		pass "$S: $2: nvidia and nvidia-vgpu-vfio built and installed for $1 (vermagic $1, dkms status installed)"
+	_n=$(printf '%s\n' "$_m" | grep -F /nvidia.ko | head -n 1)
+	_lic=$(in_root modinfo -F license "${_n#"$R"}" 2>/dev/null)
+	_want=NVIDIA; [ "$FL" != open ] || _want="Dual MIT/GPL"
+	if [ "$(printf '%s\n' "$_m" | grep -c .)" = 2 ] && [ "$_vm" = "$1" ] && dkms_installed "$1" && [ "$_lic" = "$_want" ]; then
+		pass "$S: $2: nvidia and nvidia-vgpu-vfio built and installed for $1 (vermagic $1, dkms status installed, $FL flavour: nvidia.ko $_lic)"
 	else
-		fail "$S: $2: modules for $1: $(printf '%s\n' "$_m" | tr '\n' ' ')vermagic '$_vm', dkms: $(in_root dkms status -m nvidia-vgpu-compat | tr '\n' ';')"
+		fail "$S: $2: modules for $1: $(printf '%s\n' "$_m" | tr '\n' ' ')vermagic '$_vm', nvidia.ko licence '$_lic' (want $_want), dkms: $(in_root dkms status -m nvidia-vgpu-compat | tr '\n' ';')"
 	fi
 }
 # signed REL WHAT: both modules for REL carry a signature by DKMS's key
@@ -102,8 +107,8 @@ purge_kernel() {
 		{ fail "$S: purging Linux $1: modules left: $(mods_of "$1")"; show "purge-$1"; }
 }
 
-upgrade() { # upgrade SUITE FIXTURE_VERSION
-	S=$1 V=$2
+upgrade() { # upgrade SUITE FIXTURE_VERSION FLAVOR
+	S=$1 V=$2 FL=$3
 	D=NVIDIA-Linux-x86_64-$V-vgpu-kvm
 	R=$W/$S/root L=$W/$S
 	mkdir -p "$L"
@@ -120,7 +125,7 @@ upgrade() { # upgrade SUITE FIXTURE_VERSION
 		fail "$S: no kernel pair: linux-image-amd64 of $S depends on '$A', of $S-backports on '$B'"
 		return 0
 	fi
-	echo "# $S: A = $A ($S), B = $B ($S-backports), fixture $V"
+	echo "# $S: A = $A ($S), B = $B ($S-backports), fixture $V ($FL flavour)"
 
 	# The host runs A: a chroot cannot, so uname -r says A.
 	# shellcheck disable=SC2016
@@ -156,8 +161,8 @@ upgrade() { # upgrade SUITE FIXTURE_VERSION
 		{ fail "$S: making DKMS's signing key"; show mok; return 0; }
 	fixture_copy "$D" "$L/drv/$D"
 	mkrun "$L/drv/$D" "$R/root/$D.run" "$V"
-	step import vgpu-compat import "/root/$D.run" &&
-		pass "$S: vgpu-compat import $D.run (DKMS builds for the running kernel)" || { fail "$S: import"; show import 30; return 0; }
+	step import vgpu-compat import --flavor "$FL" "/root/$D.run" &&
+		pass "$S: vgpu-compat import --flavor $FL $D.run (DKMS builds for the running kernel)" || { fail "$S: import"; show import 30; return 0; }
 	built_for "$A" "import"
 	signed "$A" "import"
 	if [ "$S" = sid ]; then	# no -backports: the build with sid's compiler only
@@ -235,9 +240,9 @@ declined() {
 
 for s in ${NVC_T66_SUITES:-trixie bookworm sid}; do
 	case $s in
-	trixie) upgrade trixie 580.65.05 ;;
-	bookworm) upgrade bookworm 550.54.16 ;;
-	sid) upgrade sid 595.45.04 ;;
+	trixie) upgrade trixie 580.65.05 proprietary ;;
+	bookworm) upgrade bookworm 550.54.16 open ;;
+	sid) upgrade sid 595.45.04 proprietary ;;
 	*) fail "NVC_T66_SUITES: no fixture for Debian $s" ;;
 	esac
 done
