@@ -42,18 +42,20 @@ k1re=$(re "$k1") k2re=$(re "$k2")
 # licences KERNEL: the licence of each installed module, "name=licence ..."
 licences() {
 	for m in nvidia nvidia-vgpu-vfio; do
-		f=$(ls "/lib/modules/$1/updates/dkms/$m.ko"* 2>/dev/null | head -n 1)
-		printf '%s=%s ' "$m" "$(modinfo -F license "$f" 2>/dev/null || echo none)"
+		_f=$(find "/lib/modules/$1/updates/dkms" -maxdepth 1 -name "$m.ko*" 2>/dev/null | head -n 1)
+		printf '%s=%s ' "$m" "$(modinfo -F license "$_f" 2>/dev/null || echo none)"
 	done
 }
 # srcversions KERNEL: what each installed module was built from
 srcversions() {
 	for m in nvidia nvidia-vgpu-vfio; do
-		f=$(ls "/lib/modules/$1/updates/dkms/$m.ko"* 2>/dev/null | head -n 1)
-		printf '%s=%s ' "$m" "$(modinfo -F srcversion "$f" 2>/dev/null || echo none)"
+		_f=$(find "/lib/modules/$1/updates/dkms" -maxdepth 1 -name "$m.ko*" 2>/dev/null | head -n 1)
+		printf '%s=%s ' "$m" "$(modinfo -F srcversion "$_f" 2>/dev/null || echo none)"
 	done
 }
-nmods() { ls "/lib/modules/$1/updates/dkms/" 2>/dev/null | grep -c '^nvidia' || :; }
+nmods() { find "/lib/modules/$1/updates/dkms" -maxdepth 1 -name 'nvidia*' 2>/dev/null | grep -c . || :; }
+# lsmods KERNEL: the installed files, on one line
+lsmods() { find "/lib/modules/$1/updates/dkms" -maxdepth 1 -type f -printf '%f ' 2>/dev/null || :; }
 OPEN="nvidia=Dual MIT/GPL nvidia-vgpu-vfio=Dual MIT/GPL "
 PROP="nvidia=NVIDIA nvidia-vgpu-vfio=Dual MIT/GPL "
 
@@ -64,8 +66,8 @@ echo "    make install FLAVOR=open for two kernels: $(( $(date +%s) - t0 )) s"
 [ "$(cat "$S/FLAVOR" 2>/dev/null)" = open ] && pass "FLAVOR in $S says open" || fail "FLAVOR in $S: '$(cat "$S/FLAVOR" 2>/dev/null)'"
 for k in $k1 $k2; do
 	[ "$(licences "$k")" = "$OPEN" ] && pass "open flavour installed for $k: $(licences "$k")" ||
-		{ fail "open flavour for $k: $(licences "$k")"; ls -la "/lib/modules/$k/updates/dkms/" 2>&1 | sed 's/^/    | /'
-		  for f in "/lib/modules/$k/updates/dkms/"*; do modinfo "$f" 2>&1 | head -n 5 | sed 's/^/    | /'; done; }
+		{ fail "open flavour for $k: $(licences "$k") (installed: $(lsmods "$k"))"
+		  for _m in "/lib/modules/$k/updates/dkms/"*; do modinfo "$_m" 2>&1 | head -n 5 | sed 's/^/    | /'; done; }
 	dkms status -m nvidia-vgpu-compat -v "$V" -k "$k" | grep -q ': installed' &&
 		pass "dkms status: installed for $k" || fail "dkms status for $k"
 	grep -q 'building the open flavour (kernel-open/)' /var/lib/dkms/nvidia-vgpu-compat/"$V/$k"/*/log/make.log &&
@@ -80,7 +82,7 @@ for k in $k1 $k2; do
 	[ "$(licences "$k")" = "$PROP" ] && pass "proprietary flavour installed for $k: $(licences "$k")" ||
 		fail "proprietary flavour for $k: $(licences "$k")"
 	[ "$(nmods "$k")" = 2 ] && pass "$k: two modules, none of the open flavour left" ||
-		fail "$k: $(nmods "$k") modules: $(ls "/lib/modules/$k/updates/dkms/" | tr '\n' ' ')"
+		fail "$k: $(nmods "$k") modules: $(lsmods "$k")"
 done
 [ "$(cat "$S/FLAVOR")" = proprietary ] && pass "FLAVOR says proprietary" || fail "FLAVOR after the switch back"
 
@@ -88,9 +90,10 @@ done
 # tree gets a line that stops the compiler on kernels from 6.2 on (its stamp
 # renewed, as if NVIDIA had shipped it so).
 before1=$(srcversions "$k1") before2=$(srcversions "$k2")
-f=$S/kernel-open/nvidia/nv.c
-cp -p "$f" "$W/nv.c.orig"
-printf '#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)\n#error "nvc-t61: this flavour does not build here"\n#endif\n' >>"$f"
+nvc_c=$S/kernel-open/nvidia/nv.c
+cp -p "$nvc_c" "$W/nv.c.orig"
+printf '#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)\n#error "nvc-t61: this flavour does not build here"\n#endif\n' >>"$nvc_c"
+# shellcheck disable=SC2094 # find leaves .nvc-rewritten out of what it lists
 (cd "$S/kernel-open" && find . -type f ! -name .nvc-rewritten ! -name '*_binary' ! -path './.nvc-*' -print0 |
 	LC_ALL=C sort -z | xargs -0 -r sha256sum >.nvc-rewritten)
 check_fails "flavor open that does not build for $k2: exit 7, nothing changed" 7 \
@@ -109,7 +112,7 @@ done
 [ "$(srcversions "$k1")" = "$before1" ] && [ "$(srcversions "$k2")" = "$before2" ] &&
 	pass "failed switch: both kernels' modules built from the same sources as before" ||
 	fail "failed switch: srcversion changed ($before1 / $(srcversions "$k1"))"
-cp -p "$W/nv.c.orig" "$f"
+cp -p "$W/nv.c.orig" "$nvc_c"
 
 check "make uninstall" make -C "$TOP" uninstall DRIVER_VERSION="$V"
 for k in $k1 $k2; do
