@@ -421,8 +421,8 @@ cmd_import() {
 	else
 		say "imported $what $ver into $dest; it already handles every known kernel change ($(summary))"
 	fi
-	[ -z "$open_done" ] || say "the open flavour's kernel-open/ $open_done"
 	if [ -n "$open_done" ]; then
+		say "the open flavour's kernel-open/ $open_done"
 		say "DKMS builds the $flavor flavour ($(flavor_dir "$flavor")/); switch with: vgpu-compat flavor $ver proprietary|open"
 	else
 		say "DKMS builds the $flavor flavour ($(flavor_dir "$flavor")/)$open_note"
