@@ -94,7 +94,7 @@ MX_SHARED=${NVC_SHARED:-$TOP/../shared}
 MX_OPEN_DIR=$MX_SHARED/real/kernel-open
 # drivers: roles of tests/setup/nvidia-sources.sh (a package and a suite,
 # the version resolved at setup) or versions already unpacked
-DRIVERS=${NVC_MATRIX_DRIVERS:-tesla535-bookworm tesla535-sid tesla550-sid current-trixie current-bookworm open-bookworm open-sid kernel-open}
+DRIVERS=${NVC_MATRIX_DRIVERS:-tesla535-bookworm tesla535-sid tesla550-sid current-trixie current-bookworm open-bookworm open-sid open-experimental kernel-open}
 KERNELS=${NVC_MATRIX_KERNELS:-6.1 6.12 6.12-trixie 7-prev 7-newest}
 VGPU=${NVC_MATRIX_VGPU:-1}
 MODE=matrix
@@ -326,8 +326,8 @@ overhead_probe() {
 # record DRIVER KERNEL_ID RELEASE RESULT DETAIL SECONDS CACHED CELL CPU
 record() {
 	_r=$4 _det=$5
-	_why=$(mx_declined "$1" "$2")
-	if [ -n "$_why" ]; then
+	_rwhy=$(mx_declined "$1" "$2")
+	if [ -n "$_rwhy" ]; then
 		if [ "$_r" = failed ]; then
 			# with an errors pattern, only a cell whose every error is
 			# the break named is declined; anything else still fails
@@ -341,7 +341,7 @@ record() {
 				fi
 			fi
 			if [ -z "$_other" ]; then
-				_r=declined-known _det="$_why (failed: $_det)"
+				_r=declined-known _det="$_rwhy (failed: $_det)"
 			else
 				_det="$_det; not only what declined.tsv names: $_other"
 			fi
@@ -408,6 +408,13 @@ pair() {
 	_cell=$(mx_cell_id "$_d" "$_k")
 	_vcell=$(mx_cell_id "$_d" "$_k" vgpu)
 	_tree=$MX_CACHE/work/$_cell
+	if [ "$_d" = open-experimental ]; then
+		# a role still unresolved: experimental had no package (setup said why)
+		_why="experimental has no nvidia-open-kernel-source prepared (tests/setup/nvidia-sources.sh open-experimental)"
+		record "$_d" "$_k" "$_k" skipped "$_why" 0 0 "$_cell"
+		[ "$VGPU" != 1 ] || record "$_d +vgpu" "$_k" "$_k" skipped "$_why" 0 0 "$_vcell"
+		return 0
+	fi
 	if [ ! -f "$NVC_CACHE/kernels/$_k/ready" ] || [ ! -f "$NVC_CACHE/nvidia/$_d.ready" ]; then
 		_why="not prepared: kernel tree $_k or NVIDIA sources $_d (tests/setup/)"
 		record "$_d" "$_k" "$_k" failed "$_why" 0 0 "$_cell"
@@ -420,6 +427,9 @@ pair() {
 	"$TOP/scripts/vgpu-compat" apply --allow-non-vgpu "$_tree" >"$OUTD/$_cell.apply" 2>&1 && _rc=0 || _rc=$?
 	if [ "$_rc" != 0 ]; then
 		_why="vgpu-compat apply exited $_rc: $(grep -m1 'error' "$OUTD/$_cell.apply" || tail -n 1 "$OUTD/$_cell.apply")"
+		# the errors a declined.tsv pattern is matched against
+		printf '%s\n' "$_why" >"$OUTD/$_cell.errors"
+		cp "$OUTD/$_cell.errors" "$OUTD/$_vcell.errors"
 		record "$_d" "$_k" "$_rel" failed "$_why" 0 0 "$_cell"
 		[ "$VGPU" != 1 ] || record "$_d +vgpu" "$_k" "$_rel" failed "$_why" 0 0 "$_vcell"
 		[ "${NVC_MATRIX_KEEP:-0}" = 1 ] || rm -rf "$_tree"

@@ -68,6 +68,38 @@ else
 		fail "0161: without the layer's cmd_symlink no dangling-symlink error in $lo"
 fi
 
+# --- a branch declined on purpose, in every tier --------------------------------------
+# Debian experimental's open sources are of branch 555, no vGPU-KVM branch:
+# declined.tsv's "open-555.*" row must decline every upload of it (the
+# prefix form) and both its cells, for apply's own refusal only, and no
+# other driver.  The matrix runs that row in the full tier (a few seconds:
+# apply refuses before any build); here the refusal and the match are
+# checked without the download.
+MX_DECLINED=$TOP/tests/matrix.d/declined.tsv
+# shellcheck source=tests/lib/matrix.sh
+. "$TOP/tests/lib/matrix.sh"
+{
+	D=$NVC_OUT/t80-declined
+	rm -rf "$D"; mkdir -p "$D/kernel/nvidia"
+	printf 'ccflags-y += -DNV_VERSION_STRING=\\"555.58.02\\"\n' >"$D/kernel/Kbuild"
+	rc=0
+	"$TOP/scripts/vgpu-compat" apply --allow-non-vgpu "$D/kernel" >"$D/apply" 2>&1 || rc=$?
+	err="vgpu-compat apply exited $rc: $(grep -m1 'error' "$D/apply" || :)"
+	pat=$(mx_declined "open-555.58.02" 7-newest 4)
+	for d in "open-555.58.02" "open-555.100.01 +vgpu"; do
+		why=$(mx_declined "$d" 7-newest)
+		if [ -n "$why" ] && [ "$rc" = 4 ] && printf '%s\n' "$err" | grep -Eq -- "$pat"; then
+			pass "declined on purpose: $d: $why; apply's refusal matches its errors pattern"
+		else
+			fail "declined on purpose: $d: reason '$why', apply exit $rc ($err), pattern '$pat'"
+		fi
+	done
+	for d in "open-550.163.01" "open-5550.1.1" "550.163.01 +vgpu"; do
+		why=$(mx_declined "$d" 7-newest)
+		[ -z "$why" ] && pass "not declined: $d" || fail "declined by mistake: $d: $why"
+	done
+}
+
 # --- Debian's open nvidia.ko, in every tier (issue 12) -------------------------------
 # nvidia-open-kernel-source (sid): NVIDIA's open nvidia.ko, whose RM Debian
 # builds from NVIDIA's open sources; rewritten by apply and linked for real

@@ -266,12 +266,14 @@ mx_judge_vgpu() {
 # mx_declined DRIVER KERNEL_ID [FIELD]: the documented reason (FIELD 3,
 # the default) or the errors pattern (FIELD 4, may be empty), if the cell
 # is declined on purpose (driver column may end in " +vgpu"; "*" matches
-# any).
+# any; a driver column ending in "*" matches every driver it begins, so
+# "open-555.*" covers each upload of that branch and its +vgpu cell).
 mx_declined() {
 	[ -f "$MX_DECLINED" ] || return 0
 	awk -F'\t' -v d="$1" -v k="$2" -v f="${3:-3}" '
 		/^#/ || NF < 3 { next }
-		($1 == d || $1 == "*") && ($2 == k || $2 == "*") { print $f; exit }' "$MX_DECLINED"
+		($1 == d || $1 == "*" || ($1 ~ /\*$/ && index(d, substr($1, 1, length($1) - 1)) == 1)) &&
+		($2 == k || $2 == "*") { print $f; exit }' "$MX_DECLINED"
 }
 
 # --- NVIDIA's open kernel-open/ trees ------------------------------------------

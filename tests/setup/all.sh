@@ -9,7 +9,8 @@
 #   nvidia-sources.sh  Debian's NVIDIA kernel sources, each role's newest
 #                      version (tesla535-bookworm tesla535-sid tesla550-sid
 #                      current-trixie current-bookworm; open-sid, and in
-#                      the full tier open-bookworm: nvidia-open-kernel-source)
+#                      the full tier open-bookworm: nvidia-open-kernel-source;
+#                      full tier, when experimental has it: open-experimental)
 # Idempotent: with a warm cache it takes a few seconds and downloads nothing.
 set -eu
 
@@ -44,6 +45,10 @@ run nvidia-sources.sh
 # in the full tier (the matrix)
 if [ "${NVC_TIER:-ci}" = full ]; then
 	run nvidia-sources.sh open-bookworm open-sid
+	# experimental comes and goes: without it the matrix skips that row
+	if ! "$NVC_SETUP_DIR/nvidia-sources.sh" open-experimental; then
+		echo "[all] open-experimental: not prepared (see above); the matrix skips its row" >&2
+	fi
 else
 	run nvidia-sources.sh open-sid
 fi
@@ -55,7 +60,7 @@ for id in 6.1 6.12 6.12-trixie 7-prev 7-newest 6.12-trixie-pve 7-prev-pve 7-newe
 	printf '[all]   kernel %-11s %-24s %s\n' "$id" "$(cat "$NVC_CACHE/kernels/$id/release")" \
 		"$(sed -n 1p "$NVC_CACHE/kernels/$id/packages")"
 done
-for role in tesla535-bookworm tesla535-sid tesla550-sid current-trixie current-bookworm open-bookworm open-sid; do
+for role in tesla535-bookworm tesla535-sid tesla550-sid current-trixie current-bookworm open-bookworm open-sid open-experimental; do
 	[ -L "$NVC_CACHE/nvidia/$role" ] || continue
 	printf '[all]   nvidia %-17s %s\n' "$role" "$(cat "$NVC_CACHE/nvidia/$(readlink "$NVC_CACHE/nvidia/$role").ready")"
 done

@@ -14,6 +14,7 @@
 #   current-bookworm  nvidia-kernel-source             bookworm
 #   open-bookworm     nvidia-open-kernel-source        bookworm (contrib)
 #   open-sid          nvidia-open-kernel-source        sid (contrib)
+#   open-experimental nvidia-open-kernel-source        experimental (contrib)
 # The open-* roles (NVIDIA's open nvidia.ko, "Dual MIT/GPL", its RM prebuilt
 # from NVIDIA's open sources by Debian as nv-kernel.o_binary) are prepared
 # only when named; no role argument means the first five.
@@ -52,7 +53,7 @@ die() {
 }
 
 ROLES_ALL="tesla535-bookworm tesla535-sid tesla550-sid current-trixie current-bookworm"
-ROLES_OPEN="open-bookworm open-sid"
+ROLES_OPEN="open-bookworm open-sid open-experimental"
 
 # spec ROLE: sets PKG, SUITE and KEY (the cache directory's prefix)
 spec() {
@@ -60,6 +61,7 @@ spec() {
 	case $1 in
 	open-bookworm) PKG=nvidia-open-kernel-source SUITE=bookworm KEY=open- ;;
 	open-sid) PKG=nvidia-open-kernel-source SUITE=sid KEY=open- ;;
+	open-experimental) PKG=nvidia-open-kernel-source SUITE=experimental KEY=open- ;;
 	tesla535-bookworm) PKG=nvidia-tesla-535-kernel-source SUITE=bookworm ;;
 	tesla535-sid) PKG=nvidia-tesla-535-kernel-source SUITE=sid ;;
 	tesla550-sid) PKG=nvidia-tesla-550-kernel-source SUITE=sid ;;
