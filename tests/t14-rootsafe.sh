@@ -227,6 +227,13 @@ GT=$W/gw/$D
 mkdir -p "$W/gw"; cp -a "$W/src/$D" "$GT"; chmod o+w "$GT/kernel/nvidia"
 refused "root apply on a root tree with a world-writable directory" 6 "refusing to work as root on .*kernel/nvidia" "$GT" \
 	"$VC" apply "$GT/kernel"
+# ... and with --allow-foreign-tree too: no one user owns it to work as, and
+# as root the swap between check and write (below) cannot be stopped.
+refused "--allow-foreign-tree on a root tree with a world-writable directory" 6 "even with --allow-foreign-tree: .*kernel/nvidia .*no one user to work as.*chmod -R go-w" "$GT" \
+	"$VC" apply --allow-foreign-tree "$GT/kernel"
+chmod o-w "$GT/kernel/nvidia"; chgrp nogroup "$GT/kernel"; chmod g+w "$GT/kernel"
+refused "--allow-foreign-tree on a root tree a group may write" 6 "even with --allow-foreign-tree: .*kernel .*root:nogroup" "$GT" \
+	"$VC" status --allow-foreign-tree "$GT/kernel"
 PT=$W/userparent
 mkdir -p "$PT"; cp -a "$W/src/$D" "$PT/$D"; chown "$U:" "$PT"
 refused "root apply on a root tree inside a directory a user owns" 6 "refusing to work as root on .*$PT " "$PT/$D" \

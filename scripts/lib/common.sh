@@ -206,11 +206,12 @@ refuse_foreign() {
 	# swapping a directory of the tree for a link between the check and
 	# the write.  So work as that user: the tree's owner, else the owner of
 	# what was found; nothing root could be tricked into writing is then
-	# writable.  A tree root owns but a group or everyone may write (no one
-	# user to be): as root, with the no-follow checks (README).
+	# writable.  A tree root owns but a group or everyone may write has no
+	# one user to be, and as root that race stays open: refused.
 	rf_u=$(stat -c %u "$1") rf_g=$(stat -c %g "$1")
 	[ "$rf_u" != 0 ] || { rf_u=$(stat -c %u "$rf_x"); rf_g=$(stat -c %g "$rf_x"); }
-	[ "$rf_u" != 0 ] || return 0
+	[ "$rf_u" != 0 ] ||
+		die 6 "refusing to work on $1 even with --allow-foreign-tree: $rf_x ($rf_who) is root's, but a group or everyone may write it, so there is no one user to work as, and as root no check can stop that writer from swapping a directory for a link between the check and the write. Nothing was changed. Take the write permission away (chmod -R go-w DIR), or give the tree to the user who should change it (chown -R USER DIR) and pass --allow-foreign-tree again"
 	as_owner "$rf_u" "$rf_g" "$1"
 }
 
