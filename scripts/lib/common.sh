@@ -148,9 +148,13 @@ take_tree() {
 	check_kernel_tree "$kd"
 }
 
+# is_driver_tree DIR: DIR looks like an NVIDIA driver's kernel/ (or
+# kernel-open/) tree: its Kbuild and nvidia/ are there.
+is_driver_tree() { [ -f "$1/Kbuild" ] && [ -d "$1/nvidia" ]; }
+
 check_kernel_tree() { # check_kernel_tree DIR
 	[ -d "$1" ] || die 3 "'$1' does not exist or is not a directory"
-	if [ ! -f "$1/Kbuild" ] || [ ! -d "$1/nvidia" ]; then
+	if ! is_driver_tree "$1"; then
 		die 3 "'$1' is not an NVIDIA driver kernel/ tree (no Kbuild and nvidia/ in it); pass the kernel/ directory of an extracted NVIDIA-Linux-x86_64-<version>-vgpu-kvm driver"
 	fi
 	# Every reader (awk, grep, patch, cp) would hang on a FIFO or read a

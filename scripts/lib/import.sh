@@ -262,7 +262,7 @@ flavor_dir() { # flavor_dir FLAVOR -> the tree's directory name
 # what that did (empty: the driver has no open tree, or it was left out).
 import_open() {
 	open_kd=$tmp/x/kernel-open open_done='' open_note=''
-	if [ ! -f "$open_kd/Kbuild" ] || [ ! -d "$open_kd/nvidia" ]; then
+	if ! is_driver_tree "$open_kd"; then
 		[ "$flavor" = proprietary ] ||
 			die 4 "driver $ver has no kernel-open/ tree, so no open flavour (NVIDIA ships one from branch 550 on); import it with --flavor proprietary. Nothing was installed."
 		open_note=" (the driver has no kernel-open/)"
@@ -318,7 +318,7 @@ cmd_import() {
 		# The driver's kernel/ only, copied and checked like a .run's
 		# payload; read under the tree lock (no apply half-way through).
 		kd=$(kdir_of "$src")
-		[ -f "$kd/Kbuild" ] && [ -d "$kd/nvidia" ] ||
+		is_driver_tree "$kd" ||
 			die 3 "'$src' is not an NVIDIA Linux driver (no kernel/Kbuild and kernel/nvidia)"
 		lock_tree "$kd" shared
 		refuse_interrupted "$kd"
@@ -326,7 +326,7 @@ cmd_import() {
 		exec 9<&-
 		# the open flavour's tree beside it (a driver directory, not a
 		# kernel/ directory given alone)
-		if [ "$kd" = "$src/kernel" ] && [ -f "$src/kernel-open/Kbuild" ] && [ -d "$src/kernel-open/nvidia" ]; then
+		if [ "$kd" = "$src/kernel" ] && is_driver_tree "$src/kernel-open"; then
 			lock_tree "$src/kernel-open" shared
 			refuse_interrupted "$src/kernel-open"
 			copy_checked "$src/kernel-open" "$tmp/x/kernel-open" "'$src/kernel-open'"
@@ -336,7 +336,7 @@ cmd_import() {
 		run_extract "$src" "$tmp/x"
 	fi
 	kd=$(kdir_of "$tmp/x")
-	[ -f "$kd/Kbuild" ] && [ -d "$kd/nvidia" ] ||
+	is_driver_tree "$kd" ||
 		die 3 "'$src' is not an NVIDIA Linux driver (no kernel/Kbuild and kernel/nvidia)"
 	refuse_interrupted "$kd"
 	non_vgpu_hint=''

@@ -169,7 +169,7 @@ pf_driver() {
 	# A kernel/ dir inside a DKMS tree or a driver's top dir: judge the tree.
 	case $pf_top in */kernel|*/kernel/) [ -f "$pf_top/../dkms.conf" ] && pf_top=$(dirname "$pf_top") ;; esac
 	pf_kd=$(kdir_of "$pf_top")
-	if [ ! -f "$pf_kd/Kbuild" ] || [ ! -d "$pf_kd/nvidia" ]; then
+	if ! is_driver_tree "$pf_kd"; then
 		die 3 "'$1' is not an NVIDIA driver tree (no kernel/Kbuild and kernel/nvidia): pass a DKMS tree /usr/src/nvidia-vgpu-compat-<version>, a driver's top directory or its kernel/ directory"
 	fi
 	pf_isdkms=0
