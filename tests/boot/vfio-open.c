@@ -6,6 +6,13 @@
  * fd (the driver's open_device), ask for the device info and every
  * region's info (capabilities included: a second query with the size vfio
  * asks for), read the vendor/device ID from the config region, close.
+ * vfio-open --cdev DEVICE [INJECT]: the same through the vfio device cdev
+ * and iommufd, as QEMU does when the kernel has them (CONFIG_IOMMUFD,
+ * CONFIG_VFIO_DEVICE_CDEV): open /dev/iommu and /dev/vfio/devices/vfioN
+ * (the mdev DEVICE's vfio-dev in sysfs), VFIO_DEVICE_BIND_IOMMUFD (the
+ * driver's .bind_iommufd), IOMMU_IOAS_ALLOC, VFIO_DEVICE_ATTACH_IOMMUFD_PT
+ * (.attach_ioas), the same queries, VFIO_DEVICE_DETACH_IOMMUFD_PT
+ * (.detach_ioas), close (.unbind_iommufd).
  * With INJECT (the fixture nvidia.ko's nvc_fixture_inject_interrupt
  * parameter file): an eventfd set as the MSI trigger (VFIO_DEVICE_SET_IRQS),
  * one interrupt raised by a write to INJECT, and the eventfd must read
@@ -20,12 +27,49 @@
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include <linux/vfio.h>
+
+/*
+ * The cdev / iommufd uAPI (Linux 6.6), in its first, smallest layout (the
+ * kernel takes the size in argsz / size; QEMU sends these too): defined
+ * here, as the build host's linux-libc-dev may predate it.
+ */
+#define NVC_VFIO_DEVICE_BIND_IOMMUFD _IO(VFIO_TYPE, VFIO_BASE + 18)
+#define NVC_VFIO_DEVICE_ATTACH_IOMMUFD_PT _IO(VFIO_TYPE, VFIO_BASE + 19)
+#define NVC_VFIO_DEVICE_DETACH_IOMMUFD_PT _IO(VFIO_TYPE, VFIO_BASE + 20)
+#define NVC_IOMMUFD_TYPE ';'
+#define NVC_IOMMU_DESTROY _IO(NVC_IOMMUFD_TYPE, 0x80)
+#define NVC_IOMMU_IOAS_ALLOC _IO(NVC_IOMMUFD_TYPE, 0x81)
+struct nvc_vfio_device_bind_iommufd {
+	uint32_t argsz;
+	uint32_t flags;
+	int32_t iommufd;
+	uint32_t out_devid;
+};
+struct nvc_vfio_device_attach_iommufd_pt {
+	uint32_t argsz;
+	uint32_t flags;
+	uint32_t pt_id;
+};
+struct nvc_vfio_device_detach_iommufd_pt {
+	uint32_t argsz;
+	uint32_t flags;
+};
+struct nvc_iommu_ioas_alloc {
+	uint32_t size;
+	uint32_t flags;
+	uint32_t out_ioas_id;
+};
+struct nvc_iommu_destroy {
+	uint32_t size;
+	uint32_t id;
+};
 
 static int fail(const char *what)
 {
@@ -99,41 +143,17 @@ static void eventfd_check(int dev, const char *inject)
 	close(efd);
 }
 
-int main(int argc, char **argv)
+/*
+ * query DEV: the device info, every region's info (caps: a second query),
+ * the config region's IDs; prints "vfio-open: ok ..." and returns 0, or
+ * prints a FAIL line and returns 1. With INJECT, the eventfd check.
+ */
+static int query(int dev, const char *inject, const char *how)
 {
-	struct vfio_group_status gs = { .argsz = sizeof(gs) };
 	struct vfio_device_info di = { .argsz = sizeof(di) };
-	char path[64];
 	unsigned int i, regions_ok = 0, caps = 0;
-	int container, group, dev;
 	unsigned char id[4] = { 0 };
 
-	if (argc != 3 && argc != 4) {
-		fprintf(stderr, "usage: vfio-open GROUP DEVICE [INJECT]\n");
-		return 2;
-	}
-	container = open("/dev/vfio/vfio", O_RDWR);
-	if (container < 0)
-		return fail("open /dev/vfio/vfio");
-	if (ioctl(container, VFIO_GET_API_VERSION) != VFIO_API_VERSION)
-		return fail("VFIO_GET_API_VERSION");
-	snprintf(path, sizeof(path), "/dev/vfio/%s", argv[1]);
-	group = open(path, O_RDWR);
-	if (group < 0)
-		return fail(path);
-	if (ioctl(group, VFIO_GROUP_GET_STATUS, &gs) < 0)
-		return fail("VFIO_GROUP_GET_STATUS");
-	if (!(gs.flags & VFIO_GROUP_FLAGS_VIABLE)) {
-		errno = EBUSY;
-		return fail("group not viable");
-	}
-	if (ioctl(group, VFIO_GROUP_SET_CONTAINER, &container) < 0)
-		return fail("VFIO_GROUP_SET_CONTAINER");
-	if (ioctl(container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU) < 0)
-		return fail("VFIO_SET_IOMMU type1v2");
-	dev = ioctl(group, VFIO_GROUP_GET_DEVICE_FD, argv[2]);
-	if (dev < 0)
-		return fail("VFIO_GROUP_GET_DEVICE_FD");
 	if (ioctl(dev, VFIO_DEVICE_GET_INFO, &di) < 0)
 		return fail("VFIO_DEVICE_GET_INFO");
 	printf("vfio-open: device flags 0x%x, %u regions, %u irqs\n",
@@ -175,12 +195,114 @@ int main(int argc, char **argv)
 		       regions_ok, di.num_regions);
 		return 1;
 	}
-	if (argc == 4)
-		eventfd_check(dev, argv[3]);
+	if (inject != NULL)
+		eventfd_check(dev, inject);
+	printf("vfio-open: ok %u regions answered (%u with capabilities), config ID %02x%02x:%02x%02x%s\n",
+	       regions_ok, caps, id[1], id[0], id[3], id[2], how);
+	return 0;
+}
+
+/* the group / container path */
+static int open_group(const char *grp, const char *device, const char *inject)
+{
+	struct vfio_group_status gs = { .argsz = sizeof(gs) };
+	char path[64];
+	int container, group, dev, rc;
+
+	container = open("/dev/vfio/vfio", O_RDWR);
+	if (container < 0)
+		return fail("open /dev/vfio/vfio");
+	if (ioctl(container, VFIO_GET_API_VERSION) != VFIO_API_VERSION)
+		return fail("VFIO_GET_API_VERSION");
+	snprintf(path, sizeof(path), "/dev/vfio/%s", grp);
+	group = open(path, O_RDWR);
+	if (group < 0)
+		return fail(path);
+	if (ioctl(group, VFIO_GROUP_GET_STATUS, &gs) < 0)
+		return fail("VFIO_GROUP_GET_STATUS");
+	if (!(gs.flags & VFIO_GROUP_FLAGS_VIABLE)) {
+		errno = EBUSY;
+		return fail("group not viable");
+	}
+	if (ioctl(group, VFIO_GROUP_SET_CONTAINER, &container) < 0)
+		return fail("VFIO_GROUP_SET_CONTAINER");
+	if (ioctl(container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU) < 0)
+		return fail("VFIO_SET_IOMMU type1v2");
+	dev = ioctl(group, VFIO_GROUP_GET_DEVICE_FD, device);
+	if (dev < 0)
+		return fail("VFIO_GROUP_GET_DEVICE_FD");
+	rc = query(dev, inject, "");
 	close(dev);
 	close(group);
 	close(container);
-	printf("vfio-open: ok %u regions answered (%u with capabilities), config ID %02x%02x:%02x%02x\n",
-	       regions_ok, caps, id[1], id[0], id[3], id[2]);
+	return rc;
+}
+
+/* the vfio device cdev + iommufd path, as QEMU takes it when it can */
+static int open_cdev(const char *device, const char *inject)
+{
+	struct nvc_vfio_device_bind_iommufd bind = { .argsz = sizeof(bind) };
+	struct nvc_iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
+	struct nvc_vfio_device_attach_iommufd_pt attach = { .argsz = sizeof(attach) };
+	struct nvc_vfio_device_detach_iommufd_pt detach = { .argsz = sizeof(detach) };
+	struct nvc_iommu_destroy destroy = { .size = sizeof(destroy) };
+	char path[300], how[340];
+	struct dirent *e;
+	DIR *d;
+	int iommufd, dev, rc;
+
+	/* /sys/bus/mdev/devices/UUID/vfio-dev/vfioN: the cdev's name */
+	snprintf(path, sizeof(path), "/sys/bus/mdev/devices/%s/vfio-dev", device);
+	d = opendir(path);
+	if (d == NULL)
+		return fail(path);
+	path[0] = 0;
+	while ((e = readdir(d)) != NULL)
+		if (strncmp(e->d_name, "vfio", 4) == 0)
+			snprintf(path, sizeof(path), "/dev/vfio/devices/%s", e->d_name);
+	closedir(d);
+	if (path[0] == 0) {
+		errno = ENOENT;
+		return fail("no vfioN in the device's vfio-dev");
+	}
+	iommufd = open("/dev/iommu", O_RDWR);
+	if (iommufd < 0)
+		return fail("open /dev/iommu");
+	dev = open(path, O_RDWR);
+	if (dev < 0)
+		return fail(path);
+	bind.iommufd = iommufd;
+	if (ioctl(dev, NVC_VFIO_DEVICE_BIND_IOMMUFD, &bind) < 0)
+		return fail("VFIO_DEVICE_BIND_IOMMUFD");
+	if (ioctl(iommufd, NVC_IOMMU_IOAS_ALLOC, &alloc) < 0)
+		return fail("IOMMU_IOAS_ALLOC");
+	attach.pt_id = alloc.out_ioas_id;
+	if (ioctl(dev, NVC_VFIO_DEVICE_ATTACH_IOMMUFD_PT, &attach) < 0)
+		return fail("VFIO_DEVICE_ATTACH_IOMMUFD_PT");
+	printf("vfio-open: %s bound to iommufd (devid %u), attached to IOAS %u\n",
+	       path, bind.out_devid, alloc.out_ioas_id);
+	snprintf(how, sizeof(how), " through %s + /dev/iommu, detached", path);
+	rc = query(dev, inject, how);
+	if (rc)
+		return rc;
+	if (ioctl(dev, NVC_VFIO_DEVICE_DETACH_IOMMUFD_PT, &detach) < 0)
+		return fail("VFIO_DEVICE_DETACH_IOMMUFD_PT");
+	destroy.id = alloc.out_ioas_id;
+	if (ioctl(iommufd, NVC_IOMMU_DESTROY, &destroy) < 0)
+		return fail("IOMMU_DESTROY of the IOAS");
+	close(dev);
+	close(iommufd);
 	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 3 && argc <= 4 && strcmp(argv[1], "--cdev") == 0)
+		return open_cdev(argv[2], argc == 4 ? argv[3] : NULL);
+	if (argc != 3 && argc != 4) {
+		fprintf(stderr, "usage: vfio-open GROUP DEVICE [INJECT]\n"
+				"       vfio-open --cdev DEVICE [INJECT]\n");
+		return 2;
+	}
+	return open_group(argv[1], argv[2], argc == 4 ? argv[3] : NULL);
 }
