@@ -12,7 +12,10 @@
 # the kernel cannot be booted here (the reason on stdout: no qemu, no
 # prepared tree, the image version gone from the archive), 1 otherwise.
 #
-# Which image: linux-image-<release> of exactly the version whose headers
+# Which image: for a PVE-like tree (ID *-pve: Debian publishes no such
+# image) the small PVE-like kernel tests/boot/kernel.sh builds from the
+# tree's Debian linux-source, our modules built against its build tree.
+# Otherwise linux-image-<release> of exactly the version whose headers
 # (or Module.symvers, for trees built from linux-source) the tree carries
 # (its "packages" file), fetched with the private apt configuration of
 # tests/lib/apt.sh (the machine's mirror) and cached, keyed by version, in
@@ -23,6 +26,9 @@
 # linux-modules-*; its Depends say which.
 #
 # NVC_BOOT_FIXTURE (default 550.144.02): the fixture driver;
+# NVC_BOOT_FIXTURE_0004 (default 535.161.05): the fixture of the control
+# without 0004 when NVC_BOOT_FIXTURE has NVIDIA's own .detach_ioas (built
+# only for a kernel with CONFIG_IOMMUFD);
 # NVC_BOOT_REAL (a role of tests/setup/nvidia-sources.sh or a version): also
 # Debian's real nvidia.ko; NVC_BOOT_CCACHE=0: builds without ccache;
 # NVC_BOOT_TIMEOUT (default 600 s): QEMU's limit.
@@ -56,60 +62,90 @@ done
 HOSTCC=$(command -v gcc 2>/dev/null || command -v gcc-12 2>/dev/null || true)
 [ -n "$HOSTCC" ] || skip_out "no gcc for tests/boot/vfio-open.c"
 [ -f "$KT/ready" ] || skip_out "kernel tree $ID is not prepared (tests/setup/kernels.sh $ID)"
-
-REL=$(cat "$KT/release")
-VER=$(awk -v p="linux-headers-$REL" '$1 == p { print $2; exit }' "$KT/packages")
-[ -n "$VER" ] || die "$KT/packages names no linux-headers-$REL"
 rm -rf "$OUT"; mkdir -p "$OUT"
+BOOT=$NVC_CACHE/boot
+mkdir -p "$BOOT"
 
 # --- Debian's image: vmlinuz and the in-tree modules ours need ----------
-IMG=$BOOT/img/${REL}_$VER
-# what is taken from the image: vmlinuz and the module directories we load
-# from (vfio, mdev, irqbypass, iommufd; drm for Debian's real nvidia.ko); a
-# cache made with another list is made again
-PATTERNS="*vmlinuz* */kernel/drivers/vfio/* */kernel/virt/lib/* */kernel/drivers/iommu/*
+# debian_image: sets IMG, the extract of Debian's linux-image-$REL=$VER
+debian_image() {
+	IMG=$BOOT/img/${REL}_$VER
+	# what is taken from the image: vmlinuz and the module directories we load
+	# from (vfio, mdev, irqbypass, iommufd; drm for Debian's real nvidia.ko); a
+	# cache made with another list is made again
+	PATTERNS="*vmlinuz* */kernel/drivers/vfio/* */kernel/virt/lib/* */kernel/drivers/iommu/*
 */kernel/drivers/gpu/drm/drm*.ko* */modules.builtin* */modules.order"
-mkdir -p "$BOOT"
-exec 9>"$BOOT/.lock"
-flock 9    # one extract at a time (two runs on one cache)
-if [ ! -f "$IMG/ready" ] || [ "$(cat "$IMG/ready")" != "$PATTERNS" ]; then
-	pkg=linux-image-$REL
-	nvc_apt_cache show "$pkg=$VER" >"$OUT/image.show" 2>&1 ||
-		skip_out "$pkg=$VER is not in the archive any more (the tree is older than the image); re-run tests/setup/kernels.sh $ID"
-	debs=$(nvc_download "$pkg=$VER" "$BOOT/debs") || die "download of $pkg=$VER failed"
-	for dep in $(sed -n 's/^Depends: //p' "$OUT/image.show" | head -n 1 | tr ',' '\n' |
-		sed -n "s/^ *\(linux-\(binary\|modules\)-$(printf '%s' "$REL" | sed 's/[.]/\\./g')\)\( .*\)\{0,1\}\$/\1/p"); do
-		debs="$debs $(nvc_download "$dep=$VER" "$BOOT/debs")" || die "download of $dep=$VER failed"
-	done
-	rm -rf "$IMG.tmp"; mkdir -p "$IMG.tmp/x"
-	for deb in $debs; do
-		# shellcheck disable=SC2086 # one word per pattern, no globbing
-		(set -f; dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$IMG.tmp/x" --wildcards $PATTERNS) 2>/dev/null || true
-	done
-	vmlinuz=$(find "$IMG.tmp/x" -type f -name 'vmlinuz*' | head -n 1)
-	[ -n "$vmlinuz" ] || die "no vmlinuz in $debs"
-	mv "$vmlinuz" "$IMG.tmp/vmlinuz"
-	mods=$(find "$IMG.tmp/x" -type d -path "*/lib/modules/$REL" | head -n 1)
-	[ -n "$mods" ] || die "no lib/modules/$REL in $debs"
-	mkdir -p "$IMG.tmp/root/lib/modules"
-	mv "$mods" "$IMG.tmp/root/lib/modules/$REL"
-	find "$IMG.tmp/root" -name '*.ko.xz' -exec xz -d {} +
-	if find "$IMG.tmp/root" -name '*.ko.zst' | grep -q .; then
-		command -v zstd >/dev/null 2>&1 || die "zstd-compressed modules and no zstd"
-		find "$IMG.tmp/root" -name '*.ko.zst' -exec zstd -q -d --rm {} +
+	exec 9>"$BOOT/.lock"
+	flock 9    # one extract at a time (two runs on one cache)
+	if [ ! -f "$IMG/ready" ] || [ "$(cat "$IMG/ready")" != "$PATTERNS" ]; then
+		pkg=linux-image-$REL
+		nvc_apt_cache show "$pkg=$VER" >"$OUT/image.show" 2>&1 ||
+			skip_out "$pkg=$VER is not in the archive any more (the tree is older than the image); re-run tests/setup/kernels.sh $ID"
+		debs=$(nvc_download "$pkg=$VER" "$BOOT/debs") || die "download of $pkg=$VER failed"
+		for dep in $(sed -n 's/^Depends: //p' "$OUT/image.show" | head -n 1 | tr ',' '\n' |
+			sed -n "s/^ *\(linux-\(binary\|modules\)-$(printf '%s' "$REL" | sed 's/[.]/\\./g')\)\( .*\)\{0,1\}\$/\1/p"); do
+			debs="$debs $(nvc_download "$dep=$VER" "$BOOT/debs")" || die "download of $dep=$VER failed"
+		done
+		rm -rf "$IMG.tmp"; mkdir -p "$IMG.tmp/x"
+		for deb in $debs; do
+			# shellcheck disable=SC2086 # one word per pattern, no globbing
+			(set -f; dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$IMG.tmp/x" --wildcards $PATTERNS) 2>/dev/null || true
+		done
+		vmlinuz=$(find "$IMG.tmp/x" -type f -name 'vmlinuz*' | head -n 1)
+		[ -n "$vmlinuz" ] || die "no vmlinuz in $debs"
+		mv "$vmlinuz" "$IMG.tmp/vmlinuz"
+		mods=$(find "$IMG.tmp/x" -type d -path "*/lib/modules/$REL" | head -n 1)
+		[ -n "$mods" ] || die "no lib/modules/$REL in $debs"
+		mkdir -p "$IMG.tmp/root/lib/modules"
+		mv "$mods" "$IMG.tmp/root/lib/modules/$REL"
+		find "$IMG.tmp/root" -name '*.ko.xz' -exec xz -d {} +
+		if find "$IMG.tmp/root" -name '*.ko.zst' | grep -q .; then
+			command -v zstd >/dev/null 2>&1 || die "zstd-compressed modules and no zstd"
+			find "$IMG.tmp/root" -name '*.ko.zst' -exec zstd -q -d --rm {} +
+		fi
+		depmod -b "$IMG.tmp/root" "$REL" 2>"$IMG.tmp/depmod.log" || die "depmod: $(cat "$IMG.tmp/depmod.log")"
+		rm -rf "$IMG.tmp/x"
+		# shellcheck disable=SC2086 # one word per .deb
+		printf '%s\n' $debs >"$IMG.tmp/debs"
+		printf '%s\n' "$PATTERNS" >"$IMG.tmp/ready"
+		rm -rf "$IMG"; mv "$IMG.tmp" "$IMG"
 	fi
-	depmod -b "$IMG.tmp/root" "$REL" 2>"$IMG.tmp/depmod.log" || die "depmod: $(cat "$IMG.tmp/depmod.log")"
-	rm -rf "$IMG.tmp/x"
-	# shellcheck disable=SC2086 # one word per .deb
-	printf '%s\n' $debs >"$IMG.tmp/debs"
-	printf '%s\n' "$PATTERNS" >"$IMG.tmp/ready"
-	rm -rf "$IMG"; mv "$IMG.tmp" "$IMG"
+	flock -u 9
+}
+
+# A PVE-like tree (tests/setup/kernels.sh *-pve): Debian publishes no image
+# of such a kernel; tests/boot/kernel.sh builds a small one from the same
+# linux-source, and our modules are built against its build tree
+if [ -f "$KT/pve.vfio-requires" ]; then
+	rc=0
+	IMG=$(sh "$TOP/tests/boot/kernel.sh" "$ID" 2>"$OUT/kernel.err") || rc=$?
+	[ $rc = 77 ] && skip_out "$IMG"
+	[ $rc = 0 ] || die "building the PVE-like kernel failed: $(tail -n 3 "$OUT/kernel.err")"
+	REL=$(cat "$IMG/release")
+	VER="$(cat "$IMG/ready")"
+	KB=$IMG/build
+	# the booted kernel's config and vfio's ops requirements, from its source
+	KCONFIG=$IMG/build/.config
+	cp "$IMG/vfio-requires" "$OUT/vfio-requires"
+	VFIO_MAIN=$IMG/source/drivers/vfio/vfio_main.c
+	echo "PVE-like kernel $REL (a model: $VER, not Proxmox's kernel), built in $IMG: $(cat "$IMG/seconds") s" >"$OUT/info"
+else
+	REL=$(cat "$KT/release")
+	VER=$(awk -v p="linux-headers-$REL" '$1 == p { print $2; exit }' "$KT/packages")
+	[ -n "$VER" ] || die "$KT/packages names no linux-headers-$REL"
+	KB=$KT/build
+	KCONFIG=$KT/debian.config
+	: >"$OUT/info"
+	debian_image
+	VFIO_MAIN=
 fi
-flock -u 9
 cp "$IMG/debs" "$OUT/image-debs"
+echo "$REL" >"$OUT/release"
+# CONFIG_IOMMUFD / CONFIG_VFIO_DEVICE_CDEV of the booted kernel ("" unset)
+IOMMUFD=$(sed -n 's/^CONFIG_IOMMUFD=//p' "$KCONFIG")
+VFIO_CDEV=$(sed -n 's/^CONFIG_VFIO_DEVICE_CDEV=//p' "$KCONFIG")
 
 # --- our modules: the fixture patched, and the controls ------------------
-KB=$KT/build
 KS=$(sh "$TOP/scripts/kernel-source-dir" "$KB")
 # ccache through PATH, as tests/matrix.sh does (links named like the
 # compilers the trees call), in a cache of our own: a warm rerun rebuilds
@@ -135,6 +171,7 @@ build() {
 W=$OUT/work
 mkdir -p "$W"
 cp -a "$TOP/tests/fixtures/drivers/$FIXTURE" "$W/patched"
+echo "$FIXTURE" >"$W/patched/.fixture"
 "$TOP/scripts/vgpu-compat" apply "$W/patched/kernel" >"$OUT/apply.log" 2>&1 ||
 	die "vgpu-compat apply failed: $(tail -n 5 "$OUT/apply.log")"
 P0=$(date +%s)
@@ -147,27 +184,35 @@ build "$W/patched" "$OUT/build-patched.log" ||
 # vGPU interface for symbol_get(), 6.6), and, where the kernel has
 # .get_region_info_caps (6.19, probe NVC_VFIO_DEVICE_OPS_HAS_GET_REGION_INFO_CAPS
 # in the patched tree), 0202 (region info of mdev vGPUs).
-# control TOPIC: $W/control-TOPIC, a copy of the built patched tree with
-# that topic reverted and the objects of the files it touches removed, so
-# make rebuilds only those (a few seconds, not a whole build); the control's
-# modules must differ from the patched ones. When no variant reverse-applies
-# there is no control (noted in info; the guest skips it).
+# control TOPIC [BASE]: $W/control-TOPIC, a copy of the built patched tree
+# $W/BASE (default patched) with that topic reverted and the objects of the
+# files it touches removed, so make rebuilds only those (a few seconds, not
+# a whole build); the control's modules must differ from the patched ones.
+# When no variant reverse-applies there is no control (noted in info; the
+# guest skips it).
 control() {
-	cp -a "$W/patched" "$W/control-$1"
+	_base=${2:-patched}
+	cp -a "$W/$_base" "$W/control-$1"
 	if ! revert_topic "$W/control-$1" "$1"; then
 		rm -rf "$W/control-$1"
-		echo "control $1: no variant of patches/$1-* reverse-applies to $FIXTURE" >>"$OUT/info"
+		echo "control $1: no variant of patches/$1-* reverse-applies to $(cat "$W/$_base/.fixture")" >>"$OUT/info"
 		return 0
 	fi
-	echo "control $1: reverted ${REVERTED#"$TOP"/}" >>"$OUT/info"
+	echo "control $1: reverted ${REVERTED#"$TOP"/} from $(cat "$W/$_base/.fixture")" >>"$OUT/info"
 	build "$W/control-$1" "$OUT/build-control-$1.log" ||
 		die "the control without $1 does not build: $(grep -m 3 -E 'error:|ERROR:' "$OUT/build-control-$1.log")"
-	if cmp -s "$W/patched/kernel/nvidia.ko" "$W/control-$1/kernel/nvidia.ko" &&
-		cmp -s "$W/patched/kernel/nvidia-vgpu-vfio.ko" "$W/control-$1/kernel/nvidia-vgpu-vfio.ko"; then
+	if cmp -s "$W/$_base/kernel/nvidia.ko" "$W/control-$1/kernel/nvidia.ko" &&
+		cmp -s "$W/$_base/kernel/nvidia-vgpu-vfio.ko" "$W/control-$1/kernel/nvidia-vgpu-vfio.ko"; then
 		die "the control without $1 built the same modules as the patched tree"
 	fi
 }
-: >"$OUT/info"
+# topic_applied DIR TOPIC: a variant of TOPIC's patch reverse-applies to DIR
+topic_applied() {
+	for _p in "$TOP"/patches/"$2"-*/*.patch; do
+		patch -R -p1 -s --dry-run --fuzz=0 -d "$1" <"$_p" >/dev/null 2>&1 && return 0
+	done
+	return 1
+}
 P1=$(date +%s)
 control 0005
 if grep -q '^#define NVC_VFIO_DEVICE_OPS_HAS_GET_REGION_INFO_CAPS 1' \
@@ -176,6 +221,36 @@ if grep -q '^#define NVC_VFIO_DEVICE_OPS_HAS_GET_REGION_INFO_CAPS 1' \
 	control 0202
 else
 	expect_0202='none'
+fi
+# 0004 (.detach_ioas): only where vfio checks the iommufd callbacks at
+# registration, a kernel with CONFIG_IOMMUFD whose __vfio_register_dev()
+# requires .detach_ioas (read from its vfio_main.c); from this fixture when
+# apply patched its ops, else from NVC_BOOT_FIXTURE_0004 (535.161.05: its
+# ops lack .detach_ioas as NVIDIA's lines before 550.54.16 do), patched
+# and built here in addition
+expect_0004=
+if [ -z "$IOMMUFD" ]; then
+	why_0004="this kernel has no CONFIG_IOMMUFD (its config): vfio checks no iommufd callbacks, a missing .detach_ioas breaks nothing here"
+elif [ -z "$VFIO_MAIN" ] || ! grep -qx detach_ioas "$OUT/vfio-requires" 2>/dev/null; then
+	why_0004="this kernel's __vfio_register_dev() does not require .detach_ioas (or its source is not here)"
+else
+	line=$(awk '/^static int __vfio_register_dev\(/ { f = 1 } f && /WARN_ON\(IS_ENABLED\(CONFIG_IOMMUFD\)/ { print NR; exit }' "$VFIO_MAIN")
+	[ -n "$line" ] || die "no WARN_ON(IS_ENABLED(CONFIG_IOMMUFD) ...) in __vfio_register_dev() of $VFIO_MAIN"
+	expect_0004="drivers/vfio/vfio_main.c:$line"
+	if topic_applied "$W/patched" 0004; then
+		control 0004
+	else
+		F4=NVIDIA-Linux-x86_64-${NVC_BOOT_FIXTURE_0004:-535.161.05}-vgpu-kvm
+		echo "control 0004: $FIXTURE has its own .detach_ioas (0004 not applied); the control is made from $F4" >>"$OUT/info"
+		cp -a "$TOP/tests/fixtures/drivers/$F4" "$W/base-0004"
+		echo "$F4" >"$W/base-0004/.fixture"
+		"$TOP/scripts/vgpu-compat" apply "$W/base-0004/kernel" >"$OUT/apply-0004.log" 2>&1 ||
+			die "vgpu-compat apply on $F4 failed: $(tail -n 5 "$OUT/apply-0004.log")"
+		build "$W/base-0004" "$OUT/build-base-0004.log" ||
+			die "$F4 patched does not build: $(grep -m 3 -E 'error:|ERROR:' "$OUT/build-base-0004.log")"
+		control 0004 base-0004
+	fi
+	why_0004="no control build (no 0004 variant reverse-applies)"
 fi
 P2=$(date +%s)
 echo "seconds: image $((P0 - T0)), apply + build $((P1 - P0)), controls $((P2 - P1))" >>"$OUT/info"
@@ -215,6 +290,10 @@ cp "$TOP/tests/boot/init" "$R/init"
 chmod 755 "$R/init" "$R/bin/busybox"
 cp "$W/vfio-open" "$R/bin/vfio-open"
 echo "$expect_0202" >"$R/nvc/expect-0202"
+echo "$IOMMUFD" >"$R/nvc/config-iommufd"
+echo "$VFIO_CDEV" >"$R/nvc/config-vfio-cdev"
+echo "$expect_0004" >"$R/nvc/expect-0004"
+echo "$why_0004" >"$R/nvc/why-0004"
 if [ -f "$W/real/nvidia.ko" ]; then
 	mkdir -p "$R/nvc/real"
 	cp "$W/real/nvidia.ko" "$R/nvc/real/"
@@ -222,7 +301,7 @@ if [ -f "$W/real/nvidia.ko" ]; then
 else
 	echo "${real_why:-nvidia.ko not built}" >"$R/nvc/real-why"
 fi
-for t in patched control-0005 control-0202; do
+for t in patched control-0005 control-0202 base-0004 control-0004; do
 	[ -f "$W/$t/kernel/nvidia-vgpu-vfio.ko" ] || continue
 	mkdir -p "$R/nvc/$t"
 	cp "$W/$t/kernel/nvidia.ko" "$W/$t/kernel/nvidia-vgpu-vfio.ko" "$R/nvc/$t/"
@@ -253,8 +332,9 @@ done <"$W/deps"
 {
 	echo "kernel $REL, image $VER: $(sed 's|.*/||' "$IMG/debs" | tr '\n' ' ')"
 	echo "fixture $FIXTURE; vfio .get_region_info_caps break (0202): $expect_0202"
+	echo "CONFIG_IOMMUFD=${IOMMUFD:-unset} CONFIG_VFIO_DEVICE_CDEV=${VFIO_CDEV:-unset}; .detach_ioas refused at: ${expect_0004:-none}"
 	echo "in-tree modules: $(sed 's|.*/||' "$R/nvc/deps" | tr '\n' ' ')"
-	for k in "$R"/nvc/patched/*.ko "$R"/nvc/real/*.ko; do
+	for k in "$R"/nvc/patched/*.ko "$R"/nvc/base-0004/*.ko "$R"/nvc/real/*.ko; do
 		[ ! -f "$k" ] || echo "${k#"$R"/nvc/}: vermagic $(modinfo -F vermagic "$k")"
 	done
 } >>"$OUT/info"

@@ -6,7 +6,9 @@
 #
 #   tests/boot/run.sh [ID...]   default: the prepared kernels of the tier
 #                               (NVC_TIER=ci: 6.1 6.12-trixie 7-newest;
-#                               full: also 6.12 and 7-prev)
+#                               full: also 6.12, 7-prev and 7-newest-pve,
+#                               a PVE-like kernel tests/boot/kernel.sh
+#                               builds)
 # Results in $NVC_OUT/boot/results.tsv, one line per kernel and step:
 #   <id> <release> <step> pass|fail|skip <reason>
 # (tests/t68-boot.sh reads it). A kernel that cannot be booted here (no
@@ -21,7 +23,7 @@ export NVC_CACHE
 NVC_TIER=${NVC_TIER:-ci}
 case $NVC_TIER in
 full)
-	default="6.1 6.12 6.12-trixie 7-prev 7-newest"
+	default="6.1 6.12 6.12-trixie 7-prev 7-newest 7-newest-pve"
 	export NVC_BOOT_REAL="${NVC_BOOT_REAL-current-trixie}"
 	;;
 *) default="6.1 6.12-trixie 7-newest" ;;
@@ -29,7 +31,7 @@ esac
 # shellcheck disable=SC2086 # one word per kernel ID
 [ $# -gt 0 ] || set -- $default
 # every step tests/boot/init reports, in its order
-STEPS="boot in-tree-modules nvidia-load vgpu-vfio-load mdev-parent mdev-create vfio-open eventfd-irq mdev-remove unload dmesg-clean control-no-0005 control-no-0202 real-nvidia"
+STEPS="boot in-tree-modules nvidia-load vgpu-vfio-load mdev-parent mdev-create vfio-open eventfd-irq vfio-cdev mdev-remove unload dmesg-clean control-no-0005 control-no-0202 control-no-0004 real-nvidia"
 
 B=$NVC_OUT/boot
 mkdir -p "$B"
@@ -38,11 +40,13 @@ R=$B/results.tsv
 t_all=$(date +%s)
 for id in "$@"; do
 	rel=$(cat "$NVC_CACHE/kernels/$id/release" 2>/dev/null || echo "?")
-	echo "=== boot $id ($rel)"
+	echo "=== boot $id (tree $rel)"
 	t0=$(date +%s)
 	rc=0
 	msg=$(sh "$TOP/tests/boot/boot.sh" "$id" "$B/$id" 2>&1) || rc=$?
 	secs=$(( $(date +%s) - t0 ))
+	# the booted kernel's release (a PVE-like tree boots a kernel of its own)
+	[ ! -s "$B/$id/release" ] || rel=$(cat "$B/$id/release")
 	case $rc in
 	0)
 		for s in $STEPS; do
