@@ -88,8 +88,10 @@ if [ "${NVC_BOOT_CCACHE:-1}" = 1 ] && command -v ccache >/dev/null 2>&1; then
 	done
 	BPATH=$BOOT/bin:$PATH
 	export CCACHE_DIR="$BOOT/ccache" CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-2G}"
-	# the source is unpacked anew for each recipe: compare by content
-	export CCACHE_SLOPPINESS=include_file_ctime,include_file_mtime CCACHE_BASEDIR="$D"
+	# the source is unpacked anew (same path): compare by content. No
+	# CCACHE_BASEDIR: its relative paths would defeat the kernel's
+	# -fmacro-prefix-map, and __FILE__ (WARN lines) would differ
+	export CCACHE_SLOPPINESS=include_file_ctime,include_file_mtime
 fi
 kmake() {
 	PATH=$BPATH LC_ALL=C nice -n "${NVC_BOOT_NICE:-19}" make -C "$D/source" O="$D/build" "$@" >>"$LOG" 2>&1
