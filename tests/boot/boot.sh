@@ -2,12 +2,14 @@
 # SPDX-License-Identifier: MIT
 #
 # tests/boot/boot.sh ID OUTDIR: boot Debian's real kernel of the prepared
-# kernel tree ID ($NVC_CACHE/kernels/ID, tests/setup/kernels.sh) under QEMU
-# (TCG) with a busybox initramfs holding a fixture driver built by us for
-# that tree, and record what tests/boot/init reports, one line per step:
+# kernel tree ID ($NVC_CACHE/kernels/ID, tests/setup/kernels.sh; for a
+# PVE-like tree the kernel tests/boot/kernel.sh builds) under QEMU (TCG)
+# with a busybox initramfs holding a fixture driver built by us for that
+# kernel, and record what tests/boot/init reports, one line per step:
 #   OUTDIR/steps     "<step> pass|fail|skip <reason>"
 #   OUTDIR/serial.log  the whole serial console; OUTDIR/build-*.log
 #   OUTDIR/seconds   wall time of the boot alone, and of everything
+#   OUTDIR/release   the booted kernel's release
 # Exit 0 when the guest ran to its end (the steps say what passed), 77 when
 # the kernel cannot be booted here (the reason on stdout: no qemu, no
 # prepared tree, the image version gone from the archive), 1 otherwise.
