@@ -143,6 +143,7 @@ else
 fi
 cp "$IMG/debs" "$OUT/image-debs"
 echo "$REL" >"$OUT/release"
+[ -f "$KCONFIG" ] || die "no config of the booted kernel ($KCONFIG): re-run tests/setup/kernels.sh $ID"
 # CONFIG_IOMMUFD / CONFIG_VFIO_DEVICE_CDEV of the booted kernel ("" unset)
 IOMMUFD=$(sed -n 's/^CONFIG_IOMMUFD=//p' "$KCONFIG")
 VFIO_CDEV=$(sed -n 's/^CONFIG_VFIO_DEVICE_CDEV=//p' "$KCONFIG")
