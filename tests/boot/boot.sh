@@ -38,6 +38,8 @@ set -eu
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=tests/lib/apt.sh
 . "$TOP/tests/lib/apt.sh"
+# shellcheck source=tests/boot/ccache.sh
+. "$TOP/tests/boot/ccache.sh"
 # shellcheck source=tests/lib/topic.sh
 . "$TOP/tests/lib/topic.sh"
 
@@ -150,19 +152,9 @@ VFIO_CDEV=$(sed -n 's/^CONFIG_VFIO_DEVICE_CDEV=//p' "$KCONFIG")
 
 # --- our modules: the fixture patched, and the controls ------------------
 KS=$(sh "$TOP/scripts/kernel-source-dir" "$KB")
-# ccache through PATH, as tests/matrix.sh does (links named like the
-# compilers the trees call), in a cache of our own: a warm rerun rebuilds
-# in seconds. NVC_BOOT_CCACHE=0: without it.
-BPATH=$PATH
-if [ "${NVC_BOOT_CCACHE:-1}" = 1 ] && command -v ccache >/dev/null 2>&1; then
-	mkdir -p "$BOOT/bin" "$BOOT/ccache"
-	for c in cc gcc gcc-12 x86_64-linux-gnu-gcc x86_64-linux-gnu-gcc-12; do
-		[ -L "$BOOT/bin/$c" ] || ln -sf "$(command -v ccache)" "$BOOT/bin/$c"
-	done
-	BPATH=$BOOT/bin:$PATH
-	export CCACHE_DIR="$BOOT/ccache" CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-2G}"
-	export CCACHE_SLOPPINESS=include_file_ctime,include_file_mtime
-fi
+# ccache through PATH, as tests/matrix.sh does, in the boot test's own
+# cache (tests/boot/ccache.sh)
+boot_ccache "$BOOT"
 # build TREE LOG [MODULES]: the driver's own kernel/Makefile (Debian's
 # NVIDIA sources: TREE is that directory itself)
 build() {

@@ -35,6 +35,8 @@ set -eu
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=tests/lib/apt.sh
 . "$TOP/tests/lib/apt.sh"
+# shellcheck source=tests/boot/ccache.sh
+. "$TOP/tests/boot/ccache.sh"
 
 [ $# -eq 1 ] || { echo "usage: kernel.sh ID" >&2; exit 2; }
 ID=$1
@@ -78,21 +80,8 @@ dpkg-deb --fsys-tarfile "$deb" | tar -xOf - "./usr/src/$SRCPKG.tar.xz" |
 	die "unpacking $deb failed"
 T1=$(date +%s)
 
-# ccache through PATH (links named like the compilers make calls), the boot
-# test's cache; NVC_BOOT_CCACHE=0: without
-BPATH=$PATH
-if [ "${NVC_BOOT_CCACHE:-1}" = 1 ] && command -v ccache >/dev/null 2>&1; then
-	mkdir -p "$BOOT/bin" "$BOOT/ccache"
-	for c in cc gcc gcc-12 x86_64-linux-gnu-gcc x86_64-linux-gnu-gcc-12; do
-		[ -L "$BOOT/bin/$c" ] || ln -sf "$(command -v ccache)" "$BOOT/bin/$c"
-	done
-	BPATH=$BOOT/bin:$PATH
-	export CCACHE_DIR="$BOOT/ccache" CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-2G}"
-	# the source is unpacked anew (same path): compare by content. No
-	# CCACHE_BASEDIR: its relative paths would defeat the kernel's
-	# -fmacro-prefix-map, and __FILE__ (WARN lines) would differ
-	export CCACHE_SLOPPINESS=include_file_ctime,include_file_mtime
-fi
+# ccache through PATH, the boot test's cache (tests/boot/ccache.sh)
+boot_ccache "$BOOT"
 kmake() {
 	PATH=$BPATH LC_ALL=C nice -n "${NVC_BOOT_NICE:-19}" make -C "$D/source" O="$D/build" "$@" >>"$LOG" 2>&1
 }
