@@ -163,15 +163,21 @@ build() {
 	PATH=$BPATH LC_ALL=C nice -n 19 make -C "$_bd" -j"$(nproc)" SYSSRC="$KS" SYSOUT="$KB" \
 		NV_KERNEL_MODULES="${3:-nvidia nvidia-vgpu-vfio}" modules >"$2" 2>&1
 }
+# patched_fixture NAME FIXTURE APPLYLOG: $W/NAME, a copy of FIXTURE (its
+# name in NAME/.fixture) patched by vgpu-compat apply and built, the logs
+# OUT/APPLYLOG and OUT/build-NAME.log
+patched_fixture() {
+	cp -a "$TOP/tests/fixtures/drivers/$2" "$W/$1"
+	echo "$2" >"$W/$1/.fixture"
+	"$TOP/scripts/vgpu-compat" apply "$W/$1/kernel" >"$OUT/$3" 2>&1 ||
+		die "vgpu-compat apply on $2 failed: $(tail -n 5 "$OUT/$3")"
+	build "$W/$1" "$OUT/build-$1.log" ||
+		die "$2 patched does not build: $(grep -m 3 -E 'error:|ERROR:' "$OUT/build-$1.log")"
+}
 W=$OUT/work
 mkdir -p "$W"
-cp -a "$TOP/tests/fixtures/drivers/$FIXTURE" "$W/patched"
-echo "$FIXTURE" >"$W/patched/.fixture"
-"$TOP/scripts/vgpu-compat" apply "$W/patched/kernel" >"$OUT/apply.log" 2>&1 ||
-	die "vgpu-compat apply failed: $(tail -n 5 "$OUT/apply.log")"
 P0=$(date +%s)
-build "$W/patched" "$OUT/build-patched.log" ||
-	die "the patched fixture does not build: $(grep -m 3 -E 'error:|ERROR:' "$OUT/build-patched.log")"
+patched_fixture patched "$FIXTURE" apply.log
 
 # Controls: every patch, then one topic's patch taken out again (the
 # variant that reverse-applies), so the tree builds everywhere and differs
@@ -201,13 +207,6 @@ control() {
 		die "the control without $1 built the same modules as the patched tree"
 	fi
 }
-# topic_applied DIR TOPIC: a variant of TOPIC's patch reverse-applies to DIR
-topic_applied() {
-	for _p in "$TOP"/patches/"$2"-*/*.patch; do
-		patch -R -p1 -s --dry-run --fuzz=0 -d "$1" <"$_p" >/dev/null 2>&1 && return 0
-	done
-	return 1
-}
 P1=$(date +%s)
 control 0005
 if grep -q '^#define NVC_VFIO_DEVICE_OPS_HAS_GET_REGION_INFO_CAPS 1' \
@@ -222,8 +221,9 @@ fi
 # requires .detach_ioas (read from its vfio_main.c); from this fixture when
 # apply patched its ops, else from NVC_BOOT_FIXTURE_0004 (535.161.05: its
 # ops lack .detach_ioas as NVIDIA's lines before 550.54.16 do), patched
-# and built here in addition
-expect_0004=
+# and built here in addition. why_0004: the guest's skip reason, read
+# only when expect_0004 is empty
+expect_0004='' why_0004=''
 if [ -z "$IOMMUFD" ]; then
 	why_0004="this kernel has no CONFIG_IOMMUFD (its config): vfio checks no iommufd callbacks, a missing .detach_ioas breaks nothing here"
 elif [ -z "$VFIO_MAIN" ] || ! grep -qx detach_ioas "$OUT/vfio-requires" 2>/dev/null; then
@@ -237,15 +237,9 @@ else
 	else
 		F4=NVIDIA-Linux-x86_64-${NVC_BOOT_FIXTURE_0004:-535.161.05}-vgpu-kvm
 		echo "control 0004: $FIXTURE has its own .detach_ioas (0004 not applied); the control is made from $F4" >>"$OUT/info"
-		cp -a "$TOP/tests/fixtures/drivers/$F4" "$W/base-0004"
-		echo "$F4" >"$W/base-0004/.fixture"
-		"$TOP/scripts/vgpu-compat" apply "$W/base-0004/kernel" >"$OUT/apply-0004.log" 2>&1 ||
-			die "vgpu-compat apply on $F4 failed: $(tail -n 5 "$OUT/apply-0004.log")"
-		build "$W/base-0004" "$OUT/build-base-0004.log" ||
-			die "$F4 patched does not build: $(grep -m 3 -E 'error:|ERROR:' "$OUT/build-base-0004.log")"
+		patched_fixture base-0004 "$F4" apply-0004.log
 		control 0004 base-0004
 	fi
-	why_0004="no control build (no 0004 variant reverse-applies)"
 fi
 P2=$(date +%s)
 echo "seconds: image $((P0 - T0)), apply + build $((P1 - P0)), controls $((P2 - P1))" >>"$OUT/info"
