@@ -39,20 +39,18 @@ link_kernel "$1"; k1=$KREL; link_kernel "$2"; k2=$KREL
 re() { printf '%s\n' "$1" | sed 's/[].+*?()|[^$\\]/\\&/g'; }
 k1re=$(re "$k1") k2re=$(re "$k2")
 
-# licences KERNEL: the licence of each installed module, "name=licence ..."
-licences() {
+# modfield FIELD KERNEL: modinfo's FIELD of each installed module,
+# "name=value ...", "none" for a module not installed
+modfield() {
 	for m in nvidia nvidia-vgpu-vfio; do
-		_f=$(find "/lib/modules/$1/updates/dkms" -maxdepth 1 -name "$m.ko*" 2>/dev/null | head -n 1)
-		printf '%s=%s ' "$m" "$(modinfo -F license "$_f" 2>/dev/null || echo none)"
+		_f=$(find "/lib/modules/$2/updates/dkms" -maxdepth 1 -name "$m.ko*" 2>/dev/null | head -n 1)
+		printf '%s=%s ' "$m" "$(modinfo -F "$1" "$_f" 2>/dev/null || echo none)"
 	done
 }
+# licences KERNEL: the licence of each installed module
+licences() { modfield license "$1"; }
 # srcversions KERNEL: what each installed module was built from
-srcversions() {
-	for m in nvidia nvidia-vgpu-vfio; do
-		_f=$(find "/lib/modules/$1/updates/dkms" -maxdepth 1 -name "$m.ko*" 2>/dev/null | head -n 1)
-		printf '%s=%s ' "$m" "$(modinfo -F srcversion "$_f" 2>/dev/null || echo none)"
-	done
-}
+srcversions() { modfield srcversion "$1"; }
 nmods() { find "/lib/modules/$1/updates/dkms" -maxdepth 1 -name 'nvidia*' 2>/dev/null | grep -c . || :; }
 # lsmods KERNEL: the installed files, on one line
 lsmods() { find "/lib/modules/$1/updates/dkms" -maxdepth 1 -type f -printf '%f ' 2>/dev/null || :; }
